@@ -1,0 +1,39 @@
+"""Brain Upgrade Lab: the router and the frame. It teaches nothing itself.
+
+It sets the page config, registers every page (menu order is the one list in
+content/site.toml), draws the sidebar every page shares, and runs the chosen page.
+"""
+
+import os
+from pathlib import Path
+
+# Before anything can import torch or tokenizers: one thread each (two cores here, and more
+# threads are 10-60x slower with a busy neighbour) and no model hub at run time.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import streamlit as st
+
+from brainlab.content import load_site
+from brainlab.ui import draw_sidebar
+
+st.set_page_config(
+    page_title="Brain Upgrade Lab",
+    page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
+    layout="centered",
+)
+
+pages = [
+    st.Page(
+        spec.script,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=(index == 0),
+    )
+    for index, spec in enumerate(load_site())
+]
+current = st.navigation(pages)
+draw_sidebar()
+current.run()

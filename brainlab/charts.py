@@ -1,0 +1,100 @@
+"""The one palette and the one base plotly layout, shared by every chart in the app.
+
+Figure builders here are pure: keyword-only data in, a ``plotly.graph_objects.Figure`` out,
+no streamlit. Colours are Okabe–Ito (colour-blind safe) and mean the same idea everywhere;
+``.streamlit/config.toml`` mirrors them as the theme's chart colours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+#: One colour per idea (DESIGN.md). Keys are the ideas, not the colours.
+PALETTE: dict[str, str] = {
+    "fine_tune": "#D55E00",  # vermillion: fine-tuning, the specialist
+    "rag": "#0072B2",  # blue: RAG, the library and the assistant
+    "hybrid": "#CC79A7",  # reddish purple: both together
+    "base": "#7F7F7F",  # grey: the base model, prompting only
+    "general": "#009E73",  # bluish green: general knowledge (forgetting lab)
+    "specialist": "#E69F00",  # orange: specialist skill (forgetting lab)
+}
+
+#: Extra Okabe–Ito colours for categories that are not one of the ideas (topics, say).
+EXTRA_COLOURS: tuple[str, ...] = ("#56B4E9", "#F0E442", "#000000")
+
+#: Line dashes and markers that carry the same meaning as the colours, so that no chart
+#: relies on colour alone.
+DASHES: dict[str, str] = {
+    "fine_tune": "solid",
+    "rag": "dash",
+    "hybrid": "dashdot",
+    "base": "dot",
+    "general": "solid",
+    "specialist": "dash",
+}
+MARKERS: dict[str, str] = {
+    "fine_tune": "circle",
+    "rag": "square",
+    "hybrid": "diamond",
+    "base": "x",
+    "general": "circle",
+    "specialist": "triangle-up",
+}
+
+#: Base font size for charts: large enough to read from the back of a classroom.
+FONT_SIZE = 15
+
+
+def colour(idea: str) -> str:
+    """Return the palette colour of ``idea`` (a key of :data:`PALETTE`).
+
+    Raises
+    ------
+    KeyError
+        If ``idea`` is not in the palette: a typo should fail loudly, not turn grey.
+    """
+    return PALETTE[idea]
+
+
+def base_layout(**overrides: Any) -> go.Layout:
+    """The layout every chart starts from: readable fonts, room for titles, clear hovers.
+
+    Colours of text and background are left to Streamlit's theme so that the same figure
+    reads in light and dark mode; only the trace colours come from :data:`PALETTE`.
+
+    Parameters
+    ----------
+    **overrides
+        Any ``plotly.graph_objects.Layout`` property, applied on top of the base.
+    """
+    layout = go.Layout(
+        font={"size": FONT_SIZE},
+        title={"font": {"size": FONT_SIZE + 3}, "x": 0, "xanchor": "left"},
+        margin={"l": 60, "r": 20, "t": 70, "b": 60},
+        hoverlabel={"font": {"size": FONT_SIZE}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        colorway=[*PALETTE.values(), *EXTRA_COLOURS],
+    )
+    layout.update(**overrides)
+    return layout
+
+
+def new_figure(*, title: str, x_title: str = "", y_title: str = "", **layout: Any) -> go.Figure:
+    """An empty figure with the base layout, a title that states the finding, and axis titles.
+
+    Parameters
+    ----------
+    title
+        The chart's finding in words ("RAG is cheaper until month 7"), not its topic.
+    x_title, y_title
+        Axis titles, with units.
+    **layout
+        Further layout overrides.
+    """
+    fig = go.Figure(layout=base_layout(**layout))
+    fig.update_layout(title_text=title)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig

@@ -1,0 +1,399 @@
+"""Load and validate everything under ``content/``: lesson text, the glossary, the page list.
+
+All words the app shows live in files a teacher can edit without touching Python:
+
+- ``content/site.toml``: the pages in menu order, with title, icon and required sections;
+- ``content/pages/<slug>.md``: one lesson per page, Markdown with TOML front matter
+  between ``+++`` lines, sections opened by ``## Heading {#section-id}``;
+- ``content/glossary.toml``: every term in both vocabularies (the analogy and the
+  technical word);
+- other TOML data files that the labs read through :func:`load_toml`.
+
+Lesson text may say ``{{fine_tuning}}`` (or ``{{Fine_tuning}}`` at the start of a sentence);
+:func:`render` puts in the word of the vocabulary the reader chose. Strings are read at
+render time, never frozen into module constants, so a second language can come later.
+
+Every error names the file it comes from (:class:`ContentError`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+#: Where the shipped content lives.
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+#: The two vocabularies every term has.
+VOCABULARIES: tuple[str, ...] = ("analogy", "technical")
+
+_FRONT = "+++"
+_SECTION = re.compile(r"^##\s+(?P<heading>.*?)\s*\{#(?P<id>[a-z0-9_-]+)\}\s*$")
+_TERM = re.compile(r"\{\{\s*(?P<key>[A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+
+
+class ContentError(ValueError):
+    """A content file is missing, malformed or inconsistent. The message names the file."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{_display(self.path)}: {message}")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(CONTENT_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link onward to another page of the app (``page`` is its slug)."""
+
+    page: str
+    label: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One ``## Heading {#id}`` block of a lesson."""
+
+    id: str
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A parsed lesson file: front matter, sections in order, onward links."""
+
+    slug: str
+    path: Path
+    meta: dict[str, Any]
+    sections: dict[str, Section]
+    links: tuple[Link, ...] = ()
+
+    def section(self, section_id: str) -> Section:
+        """Return one section, or raise :class:`ContentError` naming the file and the id."""
+        try:
+            return self.sections[section_id]
+        except KeyError:
+            raise ContentError(
+                self.path, f"has no section {{#{section_id}}} (has: {', '.join(self.sections)})"
+            ) from None
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the app as ``content/site.toml`` registers it."""
+
+    slug: str
+    script: str
+    title: str
+    icon: str
+    url_path: str
+    help: str
+    sections: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary entry: the same idea in the analogy's words and in the technical words."""
+
+    key: str
+    analogy: str
+    technical: str
+    definition: str
+
+    def word(self, vocab: str) -> str:
+        """The term in ``vocab`` ("analogy" or "technical")."""
+        if vocab not in VOCABULARIES:
+            raise ValueError(f"unknown vocabulary {vocab!r}; expected one of {VOCABULARIES}")
+        return self.analogy if vocab == "analogy" else self.technical
+
+
+# --------------------------------------------------------------------------- file reading
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise ContentError(path, "file not found")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, f"is not UTF-8 text ({exc.reason})") from None
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(path, f"is not valid TOML: {exc}") from None
+
+
+@lru_cache(maxsize=256)
+def _cached_toml(path: Path, _mtime_ns: int) -> dict[str, Any]:
+    return _parse_toml(_read_text(path), path)
+
+
+def load_toml(name: str, root: Path = CONTENT_DIR) -> dict[str, Any]:
+    """Read ``content/<name>`` as TOML (cached until the file changes).
+
+    Raises
+    ------
+    ContentError
+        Naming the file, when it is missing or not valid TOML.
+    """
+    path = root / name
+    if not path.is_file():
+        raise ContentError(path, "file not found")
+    return _cached_toml(path, path.stat().st_mtime_ns)
+
+
+def parse_markdown(text: str, path: Path) -> tuple[dict[str, Any], dict[str, Section]]:
+    """Split a lesson file into its front matter and its sections.
+
+    Text before the first section heading becomes the section ``intro`` (when not blank).
+
+    Raises
+    ------
+    ContentError
+        When the front matter is unclosed or invalid, a ``##`` heading has no ``{#id}``,
+        or an id repeats.
+    """
+    meta: dict[str, Any] = {}
+    lines = text.splitlines()
+    if lines and lines[0].strip() == _FRONT:
+        try:
+            end = next(i for i in range(1, len(lines)) if lines[i].strip() == _FRONT)
+        except StopIteration:
+            raise ContentError(path, "front matter opened with +++ is never closed") from None
+        meta = _parse_toml("\n".join(lines[1:end]), path)
+        lines = lines[end + 1 :]
+
+    sections: dict[str, Section] = {}
+    current_id, current_heading, buffer = "intro", "", []
+
+    def flush() -> None:
+        body = "\n".join(buffer).strip()
+        if current_id != "intro" or body:
+            sections[current_id] = Section(current_id, current_heading, body)
+
+    for line in lines:
+        if line.startswith("## "):
+            match = _SECTION.match(line)
+            if not match:
+                raise ContentError(
+                    path, f"heading {line.strip()!r} needs an id, like '## Heading {{#my-id}}'"
+                )
+            flush()
+            current_id, current_heading, buffer = match["id"], match["heading"], []
+            if current_id in sections:
+                raise ContentError(path, f"section id {current_id!r} appears twice")
+        else:
+            buffer.append(line)
+    flush()
+    return meta, sections
+
+
+@lru_cache(maxsize=64)
+def _cached_lesson(path: Path, _mtime_ns: int, slug: str) -> Lesson:
+    meta, sections = parse_markdown(_read_text(path), path)
+    links = []
+    for i, raw in enumerate(meta.get("links", [])):
+        if not isinstance(raw, dict) or not raw.get("page") or not raw.get("label"):
+            raise ContentError(path, f"links[{i}] needs a 'page' and a 'label'")
+        links.append(Link(str(raw["page"]), str(raw["label"]), str(raw.get("help", ""))))
+    return Lesson(slug=slug, path=path, meta=meta, sections=sections, links=tuple(links))
+
+
+def load_lesson(slug: str, root: Path = CONTENT_DIR) -> Lesson:
+    """Read ``content/pages/<slug>.md`` (cached until the file changes)."""
+    path = root / "pages" / f"{slug}.md"
+    if not path.is_file():
+        raise ContentError(path, "file not found")
+    return _cached_lesson(path, path.stat().st_mtime_ns, slug)
+
+
+def load_site(root: Path = CONTENT_DIR) -> tuple[PageSpec, ...]:
+    """The app's pages in menu order, from ``content/site.toml``."""
+    path = root / "site.toml"
+    data = load_toml("site.toml", root)
+    pages = data.get("pages")
+    if not isinstance(pages, list) or not pages:
+        raise ContentError(path, "needs a non-empty [[pages]] list")
+    specs = []
+    for i, raw in enumerate(pages):
+        missing = [k for k in ("slug", "script", "title", "icon", "url_path") if not raw.get(k)]
+        if missing:
+            raise ContentError(path, f"pages[{i}] is missing {', '.join(missing)}")
+        specs.append(
+            PageSpec(
+                slug=raw["slug"],
+                script=raw["script"],
+                title=raw["title"],
+                icon=raw["icon"],
+                url_path=raw["url_path"],
+                help=raw.get("help", ""),
+                sections=tuple(raw.get("sections", ())),
+            )
+        )
+    slugs = [p.slug for p in specs]
+    if len(set(slugs)) != len(slugs):
+        raise ContentError(path, "two pages share a slug")
+    return tuple(specs)
+
+
+def page_spec(slug: str, root: Path = CONTENT_DIR) -> PageSpec:
+    """The registered page with this slug."""
+    for spec in load_site(root):
+        if spec.slug == slug:
+            return spec
+    raise ContentError(root / "site.toml", f"no page with slug {slug!r}")
+
+
+def load_glossary(root: Path = CONTENT_DIR) -> dict[str, Term]:
+    """Every glossary term by key, from ``content/glossary.toml``."""
+    path = root / "glossary.toml"
+    data = load_toml("glossary.toml", root)
+    terms = data.get("terms")
+    if not isinstance(terms, dict) or not terms:
+        raise ContentError(path, "needs a [terms.<key>] table for each term")
+    out = {}
+    for key, raw in terms.items():
+        if not isinstance(raw, dict):
+            raise ContentError(path, f"terms.{key} must be a table")
+        missing = [k for k in (*VOCABULARIES, "definition") if not str(raw.get(k, "")).strip()]
+        if missing:
+            raise ContentError(path, f"terms.{key} is missing {', '.join(missing)}")
+        out[key] = Term(key, raw["analogy"], raw["technical"], raw["definition"])
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(text: str, vocab: str, glossary: dict[str, Term] | None = None) -> str:
+    """Replace every ``{{term}}`` in ``text`` with the word of ``vocab``.
+
+    ``{{Term}}`` (first letter upper case) gives the word with its first letter upper case.
+    An unknown term is left visible as ``{{term}}`` so a typo shows on the page and fails
+    :func:`validate`, rather than breaking the lesson.
+    """
+    if vocab not in VOCABULARIES:
+        raise ValueError(f"unknown vocabulary {vocab!r}; expected one of {VOCABULARIES}")
+    terms = load_glossary() if glossary is None else glossary
+
+    def swap(match: re.Match[str]) -> str:
+        key = match["key"]
+        term = terms.get(key) or terms.get(key[0].lower() + key[1:])
+        if term is None:
+            return match[0]
+        word = term.word(vocab)
+        return word[0].upper() + word[1:] if key[0].isupper() else word
+
+    return _TERM.sub(swap, text)
+
+
+def term_keys(text: str) -> set[str]:
+    """The glossary keys a text refers to (lower-cased first letter)."""
+    return {m["key"][0].lower() + m["key"][1:] for m in _TERM.finditer(text)}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a TOML value, for checking term references."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def validate(root: Path = CONTENT_DIR) -> list[str]:
+    """Check all content; return human-readable problems, each naming its file.
+
+    Checks: the site list and glossary load; every registered page has a lesson file with
+    the sections ``site.toml`` requires; every link points to a registered page; every
+    ``{{term}}`` in any lesson or TOML data file is in the glossary; every page script exists.
+    """
+    problems: list[str] = []
+    try:
+        site = load_site(root)
+    except ContentError as exc:
+        return [str(exc)]
+    try:
+        glossary = load_glossary(root)
+    except ContentError as exc:
+        problems.append(str(exc))
+        glossary = {}
+    slugs = {p.slug for p in site}
+    project = root.parent
+
+    def check_terms(text: str, path: Path) -> None:
+        for key in sorted(term_keys(text) - set(glossary)):
+            problems.append(f"{_display(path)}: {{{{{key}}}}} is not in the glossary")
+
+    for spec in site:
+        if not (project / spec.script).is_file():
+            problems.append(f"content/site.toml: page {spec.slug!r} script {spec.script} not found")
+        try:
+            lesson = load_lesson(spec.slug, root)
+        except ContentError as exc:
+            problems.append(str(exc))
+            continue
+        for section_id in spec.sections:
+            if section_id not in lesson.sections:
+                problems.append(
+                    f"{_display(lesson.path)}: missing required section {{#{section_id}}}"
+                )
+        for link in lesson.links:
+            if link.page not in slugs:
+                problems.append(
+                    f"{_display(lesson.path)}: link {link.label!r} points to unregistered page "
+                    f"{link.page!r}"
+                )
+        for text in [s.heading + "\n" + s.body for s in lesson.sections.values()]:
+            check_terms(text, lesson.path)
+        check_terms("\n".join(_strings(lesson.meta)), lesson.path)
+
+    for path in sorted(root.rglob("*.toml")):
+        if path.name in ("site.toml", "glossary.toml"):
+            continue
+        try:
+            data = load_toml(str(path.relative_to(root)), root)
+        except ContentError as exc:
+            problems.append(str(exc))
+            continue
+        check_terms("\n".join(_strings(data)), path)
+        for i, link in enumerate(_links_in(data)):
+            if link not in slugs:
+                problems.append(
+                    f"{_display(path)}: link #{i + 1} points to unregistered page {link!r}"
+                )
+    return problems
+
+
+def _links_in(value: Any) -> list[str]:
+    """Values of every ``page`` key nested in a TOML data file (links to other pages)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "page" and isinstance(v, str):
+                found.append(v)
+            else:
+                found.extend(_links_in(v))
+    elif isinstance(value, list):
+        for v in value:
+            found.extend(_links_in(v))
+    return found

@@ -1,0 +1,116 @@
+"""Shared widgets that draw lesson content in the reader's vocabulary."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from brainlab import diagrams
+from brainlab.content import (
+    Lesson,
+    Link,
+    load_glossary,
+    load_lesson,
+    load_site,
+    load_toml,
+    page_spec,
+    render,
+)
+from brainlab.ui.frame import vocab
+
+
+def lesson(slug: str) -> Lesson:
+    """The lesson text of page ``slug`` (read from content/ on every rerun; cached by mtime)."""
+    return load_lesson(slug)
+
+
+def md(text: str, **kwargs) -> None:
+    """Draw Markdown with ``{{term}}`` placeholders in the reader's vocabulary.
+
+    HTML in ``text`` is shown as text, never executed (``st.markdown``'s default).
+    """
+    st.markdown(render(text, vocab()), **kwargs)
+
+
+def page_header(page: Lesson) -> None:
+    """The page title (from content/site.toml) and the lesson's intro section."""
+    spec = page_spec(page.slug)
+    st.title(spec.title, anchor=False)
+    if "intro" in page.sections:
+        md(page.sections["intro"].body)
+
+
+def section(page: Lesson, section_id: str, *, heading: bool = True, level: int = 2) -> None:
+    """Draw one section of a lesson: its heading (optional) and its body."""
+    sec = page.section(section_id)
+    if heading and sec.heading:
+        text = render(sec.heading, vocab())
+        (st.header if level == 2 else st.subheader)(text, anchor=section_id)
+    if sec.body:
+        md(sec.body)
+
+
+def simplifies_box(page: Lesson, section_id: str = "simplifies") -> None:
+    """The "what this simplifies" box every page ends with."""
+    sec = page.section(section_id)
+    with st.container(border=True):
+        st.markdown(f"**:material/info: {render(sec.heading, vocab())}**")
+        md(sec.body)
+
+
+def takeaway(text: str) -> None:
+    """A highlighted one-line takeaway."""
+    st.success(render(text, vocab()), icon=":material/lightbulb:")
+
+
+def page_links(links: tuple[Link, ...] | list[Link]) -> None:
+    """Buttons that switch to other pages of the app, keeping the session's state."""
+    scripts = {p.slug: p for p in load_site()}
+    cols = st.columns(min(len(links), 2) or 1)
+    for i, link in enumerate(links):
+        spec = scripts[link.page]
+        with cols[i % len(cols)]:
+            st.page_link(
+                spec.script,
+                label=render(link.label, vocab()),
+                icon=spec.icon,
+                help=render(link.help, vocab()) or None,
+                width="stretch",
+            )
+
+
+def diagram(key: str) -> None:
+    """Draw a pipeline diagram from content/diagrams.toml in the reader's vocabulary."""
+    spec = diagrams.load(key)
+    st.mermaid_chart(diagrams.to_mermaid(spec, vocab()), alt=render(spec.alt, vocab()))
+    if spec.caption:
+        st.caption(render(spec.caption, vocab()))
+
+
+def term(key: str) -> str:
+    """One glossary term in the reader's vocabulary (``Key`` capitalises it)."""
+    return render("{{" + key + "}}", vocab())
+
+
+def coming_soon(page: Lesson) -> None:
+    """What a lab that is not built yet will let the reader do (from its ``planned`` list)."""
+    words = load_toml("ui.toml")["lab_placeholder"]
+    with st.container(border=True):
+        st.markdown(f"**:material/construction: {words['heading']}**")
+        st.markdown(words["body"])
+        md("\n".join(f"- {item}" for item in page.meta.get("planned", [])))
+
+
+def glossary() -> None:
+    """The glossary: every term in both vocabularies, with a plain definition."""
+    terms = load_glossary()
+    words = load_toml("ui.toml")["glossary"]
+    with st.expander(words["title"], icon=":material/translate:"):
+        st.caption(words["caption"])
+        rows = [
+            f"| {t.analogy} | {t.technical} | {t.definition} |"
+            for t in sorted(terms.values(), key=lambda t: t.technical.lower().removeprefix("the "))
+        ]
+        st.markdown(
+            f"| {words['analogy']} | {words['technical']} | {words['definition']} |\n"
+            "|---|---|---|\n" + "\n".join(rows)
+        )

@@ -1,0 +1,149 @@
+"""Shared machinery of the browser tests: start the real app, drive Debian's Chromium.
+
+Never ``playwright install``: the browser is Debian's ``chromium`` package, launched by path.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: Widths the screenshots are taken at: a laptop or projector, and a phone.
+DESKTOP, NARROW = 1280, 400
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not become healthy within {timeout:.0f} s")
+
+
+@contextmanager
+def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
+    """Run ``streamlit run script`` on 127.0.0.1 with a free port; yield its base URL."""
+    port = free_port()
+    log = (ROOT / "artifacts").joinpath(f"streamlit-{port}.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                script,
+                "--server.address=127.0.0.1",
+                f"--server.port={port}",
+                "--server.headless=true",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+            ],
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class PageVisit:
+    """One page opened in Chromium, with what its console said."""
+
+    page: object
+    console_errors: list[str] = field(default_factory=list)
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def open_page(browser, url: str, *, theme: str = "light", width: int = DESKTOP) -> PageVisit:
+    """Open ``url`` in a fresh context with the given colour scheme and width."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        color_scheme=theme,
+        device_scale_factor=1,
+    )
+    page = context.new_page()
+    visit = PageVisit(page)
+    page.on(
+        "console",
+        lambda msg: visit.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: visit.console_errors.append(str(exc)))
+    page.goto(url, wait_until="domcontentloaded")
+    return visit
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the app has painted and no script run is in progress."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout)
+    # The status widget shows "Running..." while a script runs.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(400)  # let charts and diagrams finish their own layout
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    # Streamlit scrolls inside its main container, not the document: grow the viewport to
+    # the content's height so the screenshot shows the whole page.
+    height = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return Math.max(main ? main.scrollHeight : 0, document.body.scrollHeight);
+        }"""
+    )
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": width, "height": min(int(height) + 40, 16000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    return path

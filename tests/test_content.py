@@ -1,0 +1,170 @@
+"""Content loading and validation: the shipped content is valid; broken content is named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from brainlab import content, diagrams
+from brainlab.content import ContentError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the project's content/ and pages/ to break on purpose."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "pages", tmp_path / "pages")
+    return tmp_path / "content"
+
+
+def test_shipped_content_is_valid():
+    assert content.validate() == []
+
+
+def test_every_page_has_its_required_sections():
+    for spec in content.load_site():
+        lesson = content.load_lesson(spec.slug)
+        assert spec.sections, spec.slug
+        for section_id in spec.sections:
+            assert lesson.section(section_id).body.strip(), (spec.slug, section_id)
+
+
+def test_every_link_points_to_a_registered_page():
+    slugs = {spec.slug for spec in content.load_site()}
+    links = [link for spec in content.load_site() for link in content.load_lesson(spec.slug).links]
+    assert links, "the lesson links onward to the labs"
+    assert {link.page for link in links} <= slugs
+    # The opening lesson links to every lab.
+    assert {link.page for link in content.load_lesson("two_ways").links} == slugs - {"two_ways"}
+
+
+def test_every_glossary_term_has_both_vocabularies():
+    glossary = content.load_glossary()
+    for key in ("fine_tuning", "rag", "retriever", "knowledge_base", "vector_index", "embedding"):
+        assert key in glossary
+    for term in glossary.values():
+        assert term.analogy.strip() and term.technical.strip() and term.definition.strip()
+        assert term.analogy != term.technical, term.key
+
+
+def test_the_analogy_words_of_the_issue_are_in_the_glossary():
+    words = {t.analogy for t in content.load_glossary().values()}
+    assert {"specialist training", "the super library", "the quick-check assistant"} <= words
+
+
+def test_render_swaps_vocabulary_and_capitalises():
+    glossary = content.load_glossary()
+    text = "{{Fine_tuning}} changes {{weights}}; {{rag}} does not."
+    assert content.render(text, "analogy", glossary) == (
+        "Specialist training changes brain connections; the super library does not."
+    )
+    assert content.render(text, "technical", glossary) == (
+        "Fine-tuning changes weights; RAG does not."
+    )
+
+
+def test_render_leaves_unknown_terms_visible_and_rejects_unknown_vocab():
+    assert content.render("{{nonsense}}", "analogy") == "{{nonsense}}"
+    with pytest.raises(ValueError, match="unknown vocabulary"):
+        content.render("x", "klingon")
+
+
+def test_sections_and_front_matter_are_parsed():
+    text = (
+        '+++\ntitle = "T"\n+++\nIntro line.\n\n'
+        "## First {#one}\nBody one.\n## Second {#two}\nBody two.\n"
+    )
+    meta, sections = content.parse_markdown(text, Path("x.md"))
+    assert meta == {"title": "T"}
+    assert list(sections) == ["intro", "one", "two"]
+    assert sections["one"].heading == "First"
+    assert sections["two"].body == "Body two."
+
+
+def test_malformed_front_matter_names_the_file(tree: Path):
+    path = tree / "pages" / "two_ways.md"
+    path.write_text('+++\ntitle = "unclosed\n+++\n\nText\n', encoding="utf-8")
+    with pytest.raises(ContentError, match=r"content/pages/two_ways\.md.*not valid TOML"):
+        content.load_lesson("two_ways", tree)
+
+
+def test_unclosed_front_matter_names_the_file(tree: Path):
+    (tree / "pages" / "cost_lab.md").write_text("+++\ntitle = 'x'\n\nText\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"cost_lab\.md: front matter .* never closed"):
+        content.load_lesson("cost_lab", tree)
+
+
+def test_heading_without_id_names_the_file(tree: Path):
+    (tree / "pages" / "which_path.md").write_text("Intro\n\n## No id here\nBody\n")
+    with pytest.raises(ContentError, match=r"which_path\.md: heading '## No id here' needs an id"):
+        content.load_lesson("which_path", tree)
+
+
+def test_missing_section_is_reported_by_validate(tree: Path):
+    path = tree / "pages" / "two_ways.md"
+    path.write_text(path.read_text().replace("{#differences}", "{#other}"), encoding="utf-8")
+    problems = content.validate(tree)
+    assert any("two_ways.md: missing required section {#differences}" in p for p in problems)
+
+
+def test_link_to_unregistered_page_is_reported(tree: Path):
+    path = tree / "pages" / "two_ways.md"
+    path.write_text(path.read_text().replace('page = "cost_lab"', 'page = "nowhere"'))
+    problems = content.validate(tree)
+    assert any("unregistered page 'nowhere'" in p and "two_ways.md" in p for p in problems)
+
+
+def test_unknown_term_is_reported(tree: Path):
+    path = tree / "pages" / "two_ways.md"
+    path.write_text(path.read_text() + "\nAnd {{flux_capacitor}}.\n", encoding="utf-8")
+    problems = content.validate(tree)
+    assert any("{{flux_capacitor}} is not in the glossary" in p for p in problems)
+
+
+def test_glossary_term_missing_a_vocabulary_names_the_file(tree: Path):
+    path = tree / "glossary.toml"
+    path.write_text(path.read_text().replace('technical = "the retriever"\n', ""))
+    with pytest.raises(ContentError, match=r"content/glossary\.toml: terms\.retriever is missing"):
+        content.load_glossary(tree)
+
+
+def test_broken_toml_data_file_names_the_file(tree: Path):
+    (tree / "ui.toml").write_text("[sidebar\nvocab_label = 'x'\n")
+    with pytest.raises(ContentError, match=r"ui\.toml: is not valid TOML"):
+        content.load_toml("ui.toml", tree)
+    assert any("ui.toml" in p for p in content.validate(tree))
+
+
+def test_missing_file_is_named(tree: Path):
+    (tree / "pages" / "forgetting_lab.md").unlink()
+    with pytest.raises(ContentError, match=r"forgetting_lab\.md: file not found"):
+        content.load_lesson("forgetting_lab", tree)
+
+
+def test_diagrams_become_mermaid_in_both_vocabularies():
+    spec = diagrams.load("rag")
+    analogy = diagrams.to_mermaid(spec, "analogy")
+    technical = diagrams.to_mermaid(spec, "technical")
+    assert analogy.startswith("flowchart ")
+    assert "The quick-check assistant" in analogy
+    assert "The retriever" in technical
+    # Every node is coloured by its idea from the one palette.
+    assert "classDef rag fill:#0072B2" in technical
+    assert "{{" not in analogy + technical
+
+
+def test_diagram_labels_are_escaped():
+    spec = diagrams.Diagram(
+        key="x",
+        alt="",
+        caption="",
+        direction="LR",
+        nodes=(diagrams.Node("a", 'say "hi" <b>', "base"),),
+        edges=(),
+    )
+    source = diagrams.to_mermaid(spec, "analogy")
+    assert "#quot;hi#quot; #lt;b#gt;" in source
