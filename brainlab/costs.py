@@ -1,0 +1,807 @@
+"""The cost model of the cost lab: assumptions, validation, monthly costs, break-even.
+
+Four strategies answer the same stream of questions:
+
+- ``prompt_only``: the base model, nothing added;
+- ``rag``: the base model with retrieved passages in every prompt (a vector index to pay for);
+- ``fine_tune``: a fine-tuned model, retrained now and then to learn new facts;
+- ``hybrid``: a fine-tuned model that also gets retrieved passages.
+
+Month 0 holds one-off costs; months 1..``months`` each hold the monthly costs. The formulas
+are the minimum model of issue 5, exactly; the two extra inputs (GPU hours per training run
+and the GPU's hourly price) add to the training cost and default to zero GPU hours, so the
+minimum model's numbers stand.
+
+The defaults and their sources live in ``content/cost_assumptions.toml``; scenario presets in
+``content/cost_presets.toml``. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from brainlab.content import CONTENT_DIR, ContentError, load_toml
+
+#: The strategies, in the order charts and tables show them.
+STRATEGIES: tuple[str, ...] = ("prompt_only", "rag", "fine_tune", "hybrid")
+
+#: Columns of the assumptions table.
+COLUMNS: tuple[str, ...] = ("key", "group", "label", "value", "unit", "min", "max", "source")
+
+#: Cost components, in stacking order. One-off components live in month 0 only.
+ONE_OFF_COMPONENTS: tuple[str, ...] = ("indexing", "rag_setup", "training", "ft_setup")
+MONTHLY_COMPONENTS: tuple[str, ...] = (
+    "generation",
+    "query_embedding",
+    "vector_db",
+    "reembedding",
+    "hosting",
+    "retraining",
+)
+COMPONENTS: tuple[str, ...] = ONE_OFF_COMPONENTS + MONTHLY_COMPONENTS
+
+#: Which components each strategy has.
+STRATEGY_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "prompt_only": ("generation",),
+    "rag": ("indexing", "rag_setup", "generation", "query_embedding", "vector_db", "reembedding"),
+    "fine_tune": ("training", "ft_setup", "generation", "hosting", "retraining"),
+    "hybrid": (
+        "indexing",
+        "rag_setup",
+        "training",
+        "ft_setup",
+        "generation",
+        "query_embedding",
+        "vector_db",
+        "reembedding",
+        "hosting",
+        "retraining",
+    ),
+}
+
+#: Tokens in a "1M tokens" price.
+MILLION = 1_000_000.0
+
+#: Largest CSV accepted on import (bytes): the table is ~30 rows, so this is generous.
+MAX_CSV_BYTES = 200_000
+
+#: Characters that make a spreadsheet treat a cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+ASSUMPTIONS_FILE = "cost_assumptions.toml"
+PRESETS_FILE = "cost_presets.toml"
+
+Assumptions = pd.DataFrame | Mapping[str, float]
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One assumption's definition: its default, range and source (from content/)."""
+
+    key: str
+    group: str
+    label: str
+    value: float
+    unit: str
+    min: float
+    max: float
+    source: str
+    help: str = ""
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named scenario: overrides of some default values, each with its source."""
+
+    name: str
+    title: str
+    description: str
+    values: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def specs() -> dict[str, Spec]:
+    """Every assumption's definition by key, in table order, from content/.
+
+    Raises
+    ------
+    ContentError
+        When the file is missing a field or a default lies outside its own range.
+    """
+    path = CONTENT_DIR / ASSUMPTIONS_FILE
+    rows = load_toml(ASSUMPTIONS_FILE).get("assumptions", [])
+    out: dict[str, Spec] = {}
+    for i, raw in enumerate(rows):
+        missing = [c for c in COLUMNS if c not in raw]
+        if missing:
+            raise ContentError(path, f"assumptions[{i}] is missing {', '.join(missing)}")
+        spec = Spec(
+            key=str(raw["key"]),
+            group=str(raw["group"]),
+            label=str(raw["label"]),
+            value=float(raw["value"]),
+            unit=str(raw["unit"]),
+            min=float(raw["min"]),
+            max=float(raw["max"]),
+            source=str(raw["source"]),
+            help=str(raw.get("help", "")),
+            integer=bool(raw.get("integer", False)),
+        )
+        if not spec.min <= spec.value <= spec.max:
+            raise ContentError(path, f"default of {spec.key!r} is outside [{spec.min}, {spec.max}]")
+        out[spec.key] = spec
+    required = set(REQUIRED_KEYS) - set(out)
+    if required:
+        raise ContentError(path, f"missing required keys: {', '.join(sorted(required))}")
+    return out
+
+
+#: The keys the cost model reads (issue 5's list plus the two GPU-hour extras).
+REQUIRED_KEYS: tuple[str, ...] = (
+    "queries_per_month",
+    "months",
+    "prompt_tokens",
+    "output_tokens",
+    "top_k",
+    "chunk_tokens",
+    "base_input_price",
+    "base_output_price",
+    "ft_input_price",
+    "ft_output_price",
+    "embedding_price",
+    "corpus_tokens",
+    "corpus_update_fraction",
+    "vector_db_monthly",
+    "rag_setup_cost",
+    "training_tokens",
+    "epochs",
+    "training_price",
+    "ft_setup_cost",
+    "ft_hosting_monthly",
+    "retrains_per_year",
+    "hybrid_retrains_per_year",
+    "gpu_hours_per_training",
+    "gpu_hour_price",
+)
+
+
+def default_assumptions() -> pd.DataFrame:
+    """The assumptions table with its shipped defaults, one row per assumption.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key, group, label, value, unit, min, max, source`` in table order.
+        ``value``, ``min`` and ``max`` are floats.
+    """
+    rows = [{c: getattr(s, c) for c in COLUMNS} for s in specs().values()]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def load_presets() -> dict[str, Preset]:
+    """The scenario presets from ``content/cost_presets.toml``, by name, in file order.
+
+    Raises
+    ------
+    ContentError
+        When a preset overrides an unknown key or gives a non-numeric value.
+    """
+    path = CONTENT_DIR / PRESETS_FILE
+    known = specs()
+    out: dict[str, Preset] = {}
+    for name, raw in load_toml(PRESETS_FILE).get("presets", {}).items():
+        values = dict(raw.get("values", {}))
+        for key, value in values.items():
+            if key not in known:
+                raise ContentError(path, f"preset {name!r} sets unknown key {key!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ContentError(path, f"preset {name!r}: {key} must be a number")
+        out[name] = Preset(
+            name=name,
+            title=str(raw.get("title", name)),
+            description=str(raw.get("description", "")),
+            values={k: float(v) for k, v in values.items()},
+            sources={str(k): str(v) for k, v in raw.get("sources", {}).items()},
+        )
+    return out
+
+
+def apply_preset(assumptions: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A copy of ``assumptions`` with preset ``name``'s values (and their sources) put in.
+
+    Rows the preset does not mention keep their values. To start a scenario from scratch,
+    pass :func:`default_assumptions`.
+
+    Raises
+    ------
+    KeyError
+        If there is no preset called ``name``.
+    """
+    presets = load_presets()
+    if name not in presets:
+        raise KeyError(f"no cost preset {name!r}; presets: {', '.join(presets)}")
+    preset = presets[name]
+    out = assumptions.copy()
+    for key, value in preset.values.items():
+        mask = out["key"] == key
+        out.loc[mask, "value"] = value
+        source = preset.sources.get(key, f"Preset '{preset.title}': illustrative value")
+        out.loc[mask, "source"] = source
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _as_number(value: Any) -> float | None:
+    """``value`` as a float, or None when it is not a number (bools are not numbers)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:,.6g}"
+
+
+def validate(assumptions: Any) -> list[str]:
+    """Every problem with an assumptions table, as sentences that name the row.
+
+    Checks: the table has ``key`` and ``value`` columns; every key is known and appears
+    once; no required key is missing; every value is present, a finite number, not
+    negative, inside its allowed range (taken from content/, never from the table, so an
+    edited ``min``/``max`` cannot widen it) and whole where it must be.
+
+    Parameters
+    ----------
+    assumptions
+        A table like :func:`default_assumptions`, or a mapping key -> value.
+
+    Returns
+    -------
+    list of str
+        Empty when the table is valid.
+    """
+    known = specs()
+    if isinstance(assumptions, Mapping):
+        assumptions = pd.DataFrame({"key": list(assumptions), "value": list(assumptions.values())})
+    if not isinstance(assumptions, pd.DataFrame):
+        return ["The assumptions must be a table with the columns key and value."]
+    missing_cols = [c for c in ("key", "value") if c not in assumptions.columns]
+    if missing_cols:
+        return [f"The assumptions table has no column {', '.join(missing_cols)}."]
+
+    problems: list[str] = []
+    seen: set[str] = set()
+    for position, (key, raw) in enumerate(
+        zip(assumptions["key"], assumptions["value"], strict=True), start=1
+    ):
+        if not isinstance(key, str) or key not in known:
+            problems.append(f"Row {position}: unknown assumption {str(key)!r}.")
+            continue
+        spec = known[key]
+        name = f"Row {position} ({spec.label}, {key})"
+        if key in seen:
+            problems.append(f"{name}: appears more than once.")
+            continue
+        seen.add(key)
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
+            problems.append(f"{name}: the value is missing.")
+            continue
+        if isinstance(raw, str) and not raw.strip():
+            problems.append(f"{name}: the value is missing.")
+            continue
+        value = _as_number(raw)
+        if value is None:
+            problems.append(f"{name}: {str(raw)[:40]!r} is not a number.")
+            continue
+        if math.isnan(value):
+            problems.append(f"{name}: the value is missing.")
+        elif not math.isfinite(value):
+            problems.append(f"{name}: the value must be a finite number.")
+        elif value < 0:
+            problems.append(f"{name}: {_fmt(value)} is negative; costs and counts cannot be.")
+        elif value < spec.min:
+            problems.append(f"{name}: {_fmt(value)} is below the minimum {_fmt(spec.min)}.")
+        elif value > spec.max:
+            problems.append(f"{name}: {_fmt(value)} is above the maximum {_fmt(spec.max)}.")
+        elif spec.integer and not value.is_integer():
+            problems.append(f"{name}: {_fmt(value)} must be a whole number.")
+    for key in known:
+        if key not in seen and key in REQUIRED_KEYS:
+            problems.append(f"Missing row: {known[key].label} ({key}).")
+    return problems
+
+
+def params(assumptions: Assumptions) -> dict[str, float]:
+    """The assumptions as a plain ``{key: float}`` dict, after validation.
+
+    Raises
+    ------
+    ValueError
+        Listing every problem :func:`validate` found: the model never runs on bad input.
+    """
+    problems = validate(assumptions)
+    if problems:
+        raise ValueError("Invalid cost assumptions:\n" + "\n".join(problems))
+    if isinstance(assumptions, Mapping):
+        return {k: float(_as_number(v)) for k, v in assumptions.items()}  # type: ignore[arg-type]
+    return {
+        str(k): float(_as_number(v))  # type: ignore[arg-type]
+        for k, v in zip(assumptions["key"], assumptions["value"], strict=True)
+    }
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One strategy's costs split into one-off, fixed monthly and per-question parts.
+
+    Every total is linear in the monthly volume Q: ``one_off + months * (fixed + Q * per_query)``.
+    ``one_off`` and ``monthly`` hold each component's cost (monthly at this volume).
+    """
+
+    one_off: dict[str, float]
+    monthly: dict[str, float]
+    fixed_monthly: float
+    per_query: float
+
+    @property
+    def one_off_total(self) -> float:
+        return sum(self.one_off.values())
+
+    @property
+    def monthly_total(self) -> float:
+        return sum(self.monthly.values())
+
+
+def _training_run(p: Mapping[str, float]) -> float:
+    """Cost of one training run: billed tokens, plus rented GPU time (zero by default)."""
+    tokens = p["training_tokens"] * p["epochs"] * p["training_price"] / MILLION
+    return tokens + p.get("gpu_hours_per_training", 0.0) * p.get("gpu_hour_price", 0.0)
+
+
+def breakdown(p: Mapping[str, float]) -> dict[str, Breakdown]:
+    """Each strategy's cost components from a validated parameter dict (see :func:`params`).
+
+    This is the minimum model of issue 5, term by term.
+    """
+    q = p["queries_per_month"]
+    rag_in = p["prompt_tokens"] + p["top_k"] * p["chunk_tokens"]
+    train = _training_run(p)
+    embed_per_query = p["prompt_tokens"] * p["embedding_price"] / MILLION
+    reembed = p["corpus_tokens"] * p["corpus_update_fraction"] * p["embedding_price"] / MILLION
+    indexing = p["corpus_tokens"] * p["embedding_price"] / MILLION
+
+    gen_per_query = {
+        "prompt_only": (
+            p["prompt_tokens"] * p["base_input_price"] + p["output_tokens"] * p["base_output_price"]
+        )
+        / MILLION,
+        "rag": (rag_in * p["base_input_price"] + p["output_tokens"] * p["base_output_price"])
+        / MILLION,
+        "fine_tune": (
+            p["prompt_tokens"] * p["ft_input_price"] + p["output_tokens"] * p["ft_output_price"]
+        )
+        / MILLION,
+        "hybrid": (rag_in * p["ft_input_price"] + p["output_tokens"] * p["ft_output_price"])
+        / MILLION,
+    }
+    rag_fixed = {"vector_db": p["vector_db_monthly"], "reembedding": reembed}
+    out: dict[str, Breakdown] = {}
+    for strategy in STRATEGIES:
+        one_off: dict[str, float] = {}
+        fixed: dict[str, float] = {}
+        per_query = gen_per_query[strategy]
+        uses_rag = strategy in ("rag", "hybrid")
+        uses_ft = strategy in ("fine_tune", "hybrid")
+        if uses_rag:
+            one_off |= {"indexing": indexing, "rag_setup": p["rag_setup_cost"]}
+            per_query += embed_per_query
+            fixed |= rag_fixed
+        if uses_ft:
+            one_off |= {"training": train, "ft_setup": p["ft_setup_cost"]}
+            retrains = p[
+                "retrains_per_year" if strategy == "fine_tune" else "hybrid_retrains_per_year"
+            ]
+            fixed |= {"hosting": p["ft_hosting_monthly"], "retraining": retrains / 12.0 * train}
+        monthly = {"generation": q * gen_per_query[strategy]}
+        if uses_rag:
+            monthly["query_embedding"] = q * embed_per_query
+        monthly |= fixed
+        out[strategy] = Breakdown(
+            one_off=one_off,
+            monthly={c: monthly[c] for c in MONTHLY_COMPONENTS if c in monthly},
+            fixed_monthly=sum(fixed.values()),
+            per_query=per_query,
+        )
+    return out
+
+
+def monthly_costs(assumptions: Assumptions) -> pd.DataFrame:
+    """The cost of every strategy, month by month, split by component.
+
+    Parameters
+    ----------
+    assumptions
+        A valid assumptions table (see :func:`validate`) or mapping key -> value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month, strategy, component, cost``: month 0 holds one row per one-off
+        component of each strategy, months 1..``months`` one row per monthly component.
+
+    Raises
+    ------
+    ValueError
+        When the assumptions are invalid.
+    """
+    p = params(assumptions)
+    months = int(p["months"])
+    parts = breakdown(p)
+    records: list[tuple[int, str, str, float]] = []
+    for strategy in STRATEGIES:
+        b = parts[strategy]
+        records.extend((0, strategy, c, v) for c, v in b.one_off.items())
+        for month in range(1, months + 1):
+            records.extend((month, strategy, c, v) for c, v in b.monthly.items())
+    frame = pd.DataFrame(records, columns=["month", "strategy", "component", "cost"])
+    return frame.astype({"month": "int64", "cost": "float64"})
+
+
+def cumulative_costs(assumptions: Assumptions) -> pd.DataFrame:
+    """Cumulative cost of each strategy at the end of every month 0..``months``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: month (0..months); columns: the strategies in :data:`STRATEGIES` order.
+    """
+    p = params(assumptions)
+    return _cumulative(p)
+
+
+def _cumulative(p: Mapping[str, float]) -> pd.DataFrame:
+    months = np.arange(int(p["months"]) + 1)
+    parts = breakdown(p)
+    data = {s: parts[s].one_off_total + months * parts[s].monthly_total for s in STRATEGIES}
+    return pd.DataFrame(data, index=pd.Index(months, name="month"))
+
+
+def _totals(p: Mapping[str, float], months: float | None = None) -> dict[str, float]:
+    horizon = p["months"] if months is None else months
+    parts = breakdown(p)
+    return {s: parts[s].one_off_total + horizon * parts[s].monthly_total for s in STRATEGIES}
+
+
+def total_costs(assumptions: Assumptions, months: int | None = None) -> dict[str, float]:
+    """Each strategy's total cost over the horizon, one-off costs included.
+
+    Parameters
+    ----------
+    assumptions
+        A valid assumptions table or mapping.
+    months
+        Horizon in months; ``None`` uses the table's ``months``.
+    """
+    p = params(assumptions)
+    if months is not None and months < 0:
+        raise ValueError("months must be 0 or more")
+    return _totals(p, months)
+
+
+def break_even(assumptions: Assumptions, a: str, b: str) -> float | None:
+    """The first whole month (0..months) at which ``a``'s cumulative cost is at or below ``b``'s.
+
+    Returns
+    -------
+    float or None
+        The month, or ``None`` when ``a`` stays dearer than ``b`` over the whole horizon.
+        Month 0 means ``a`` is never dearer.
+    """
+    _check_strategy(a, b)
+    cum = _cumulative(params(assumptions))
+    # A small tolerance so equal curves computed in different orders count as equal.
+    at_or_below = cum[a].to_numpy() <= cum[b].to_numpy() + 1e-9
+    hits = np.flatnonzero(at_or_below)
+    return float(cum.index[hits[0]]) if hits.size else None
+
+
+def _check_strategy(*names: str) -> None:
+    for name in names:
+        if name not in STRATEGIES:
+            raise ValueError(f"unknown strategy {name!r}; expected one of {STRATEGIES}")
+
+
+def crossover_volume(assumptions: Assumptions, a: str, b: str) -> float | None:
+    """The monthly question volume at which ``a`` and ``b`` cost the same over the horizon.
+
+    Totals are linear in the volume, so there is at most one crossing. Above it, the
+    strategy with the lower cost per question is cheaper; below it, the other one.
+
+    Returns
+    -------
+    float or None
+        The volume (questions per month), or ``None`` if the lines never cross at a
+        positive volume (one strategy is cheaper at every volume, or they are identical).
+    """
+    _check_strategy(a, b)
+    return _crossover(params(assumptions), a, b)
+
+
+def _crossover(p: Mapping[str, float], a: str, b: str) -> float | None:
+    parts = breakdown(p)
+    months = p["months"]
+    fixed_a = parts[a].one_off_total + months * parts[a].fixed_monthly
+    fixed_b = parts[b].one_off_total + months * parts[b].fixed_monthly
+    slope = months * (parts[b].per_query - parts[a].per_query)
+    if abs(slope) < 1e-15:
+        return None
+    volume = (fixed_a - fixed_b) / slope
+    return float(volume) if volume > 0 else None
+
+
+def cost_per_thousand(assumptions: Assumptions, volumes: Iterable[float]) -> pd.DataFrame:
+    """Average cost per 1,000 questions over the horizon, one-off costs spread over it.
+
+    Parameters
+    ----------
+    volumes
+        Monthly question volumes (each above 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: volume; columns: the strategies; values in dollars per 1,000 questions.
+    """
+    p = params(assumptions)
+    return _per_thousand(p, np.asarray(list(volumes), dtype=float))
+
+
+def _per_thousand(p: Mapping[str, float], volumes: np.ndarray) -> pd.DataFrame:
+    if np.any(volumes <= 0):
+        raise ValueError("volumes must be above 0")
+    months = p["months"]
+    parts = breakdown(p)
+    data = {}
+    for s in STRATEGIES:
+        b = parts[s]
+        total = b.one_off_total + months * (b.fixed_monthly + volumes * b.per_query)
+        data[s] = 1000.0 * total / (volumes * months)
+    return pd.DataFrame(data, index=pd.Index(volumes, name="volume"))
+
+
+def volume_grid(p: Mapping[str, float], points: int = 61) -> np.ndarray:
+    """Log-spaced monthly volumes around the table's volume (100 to 100 million)."""
+    grid = np.logspace(2, 8, points)
+    q = p["queries_per_month"]
+    if q > 0:
+        grid = np.unique(np.append(grid, q))
+    return grid
+
+
+def _scaled(p: Mapping[str, float], key: str, factor: float) -> dict[str, float]:
+    """``p`` with one assumption scaled, kept whole and in range where it must be."""
+    spec = specs()[key]
+    value = p[key] * factor
+    if spec.integer:
+        value = float(round(value))
+    value = min(max(value, spec.min), spec.max)
+    return {**p, key: value}
+
+
+def sensitivity(assumptions: Assumptions, a: str, b: str, *, spread: float = 0.25) -> pd.DataFrame:
+    """How each assumption, moved ±``spread``, changes the horizon-total difference a − b.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per assumption whose move changes the difference, biggest swing first:
+        columns ``key, label, low_value, high_value, low_diff, high_diff, base_diff, swing``
+        (``*_diff`` = total of ``a`` minus total of ``b``, in dollars).
+    """
+    _check_strategy(a, b)
+    p = params(assumptions)
+    base = _totals(p)
+    base_diff = base[a] - base[b]
+    labels = {k: s.label for k, s in specs().items()}
+    rows = []
+    for key in p:
+        lo_p, hi_p = _scaled(p, key, 1 - spread), _scaled(p, key, 1 + spread)
+        lo, hi = _totals(lo_p), _totals(hi_p)
+        low_diff, high_diff = lo[a] - lo[b], hi[a] - hi[b]
+        swing = abs(high_diff - low_diff)
+        if swing < 1e-9:
+            continue
+        rows.append((key, labels[key], lo_p[key], hi_p[key], low_diff, high_diff, base_diff, swing))
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "key",
+            "label",
+            "low_value",
+            "high_value",
+            "low_diff",
+            "high_diff",
+            "base_diff",
+            "swing",
+        ],
+    )
+    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+#: Assumptions the low/high band moves: the money ones (prices and fixed costs).
+BAND_KEYS: tuple[str, ...] = (
+    "base_input_price",
+    "base_output_price",
+    "ft_input_price",
+    "ft_output_price",
+    "embedding_price",
+    "training_price",
+    "gpu_hour_price",
+    "vector_db_monthly",
+    "rag_setup_cost",
+    "ft_setup_cost",
+    "ft_hosting_monthly",
+)
+
+
+def band(assumptions: Assumptions, *, spread: float = 0.25) -> pd.DataFrame:
+    """Cumulative cost with every price and fixed cost at −``spread``, as given, and +``spread``.
+
+    Every cost is a sum of non-negative products, so lowering (raising) all prices at once
+    gives the lowest (highest) cost any mix of those ±``spread`` moves could give.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month, strategy, low, base, high`` (cumulative dollars).
+    """
+    p = params(assumptions)
+    low = {**p, **{k: p[k] * (1 - spread) for k in BAND_KEYS if k in p}}
+    high = {**p, **{k: p[k] * (1 + spread) for k in BAND_KEYS if k in p}}
+    curves = {name: _cumulative(q) for name, q in (("low", low), ("base", p), ("high", high))}
+    frames = []
+    for s in STRATEGIES:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": curves["base"].index.to_numpy(),
+                    "strategy": s,
+                    "low": curves["low"][s].to_numpy(),
+                    "base": curves["base"][s].to_numpy(),
+                    "high": curves["high"][s].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _defuse(text: str) -> str:
+    """Stop a spreadsheet from running a cell as a formula: prefix it with an apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _refuse(text: str) -> str:
+    """Undo :func:`_defuse` on import."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
+def to_csv(assumptions: pd.DataFrame) -> str:
+    """The assumptions table as CSV text, safe to open in a spreadsheet.
+
+    Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
+    leading apostrophe (so a spreadsheet shows them instead of running them); numbers are
+    written as numbers. :func:`from_csv` undoes the apostrophe.
+    """
+    buffer = io.StringIO()
+    # "\r\n" (RFC 4180) also makes the writer quote cells holding a bare carriage return.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in assumptions[list(COLUMNS)].itertuples(index=False):
+        cells = []
+        for column, cell in zip(COLUMNS, row, strict=True):
+            if column in ("value", "min", "max"):
+                number = _as_number(cell)
+                cells.append(repr(number) if number is not None else _defuse(str(cell)))
+            else:
+                cells.append(_defuse(str(cell)))
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+_TOO_BIG = f"The file is larger than {MAX_CSV_BYTES // 1000} kB: not an assumptions table."
+
+
+def from_csv(data: bytes | str) -> tuple[pd.DataFrame | None, list[str]]:
+    """Read an assumptions table from CSV, checking it the way :func:`validate` does.
+
+    Only ``key`` and ``value`` are required; labels, units and ranges always come from
+    content/, and ``source`` is kept when present (otherwise "Imported from a CSV file").
+
+    Returns
+    -------
+    (table, problems)
+        ``table`` is a full assumptions table when ``problems`` is empty, else ``None``.
+    """
+    if isinstance(data, bytes):
+        if len(data) > MAX_CSV_BYTES:
+            return None, [_TOO_BIG]
+        if b"\x00" in data:
+            return None, ["The file contains NUL bytes: it is not a plain-text CSV file."]
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, ["The file is not UTF-8 text; save it as CSV (UTF-8)."]
+    else:
+        text = data
+        if len(text) > MAX_CSV_BYTES:
+            return None, [_TOO_BIG]
+        if "\x00" in text:
+            return None, ["The file contains NUL bytes: it is not a plain-text CSV file."]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
+    except csv.Error as exc:
+        return None, [f"The file is not a readable CSV table ({str(exc)[:120]})."]
+    if not rows:
+        return None, ["The file is not a readable CSV table (it is empty)."]
+    header = [str(c).strip().lower() for c in rows[0]]
+    if len(set(header)) != len(header):
+        return None, ["The CSV's header names a column twice; each column must appear once."]
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            return None, [
+                f"The file is not a readable CSV table (line {number} has {len(row)} cells; "
+                f"the header has {len(header)})."
+            ]
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    missing = [c for c in ("key", "value") if c not in frame.columns]
+    if missing:
+        shown = ", ".join(repr(str(c)[:30]) for c in list(frame.columns)[:10]) or "none"
+        return None, [
+            f"The CSV needs the columns key and value (missing: {', '.join(missing)}); "
+            f"its columns are: {shown}."
+        ]
+    frame["key"] = frame["key"].map(lambda s: _refuse(str(s).strip()))
+    frame["value"] = frame["value"].map(lambda s: str(s).strip())
+    problems = validate(frame[["key", "value"]])
+    if problems:
+        return None, problems
+    imported = dict(zip(frame["key"], frame["value"], strict=True))
+    sources = (
+        dict(zip(frame["key"], frame["source"].map(_refuse), strict=True))
+        if "source" in frame.columns
+        else {}
+    )
+    table = default_assumptions()
+    table["value"] = [float(_as_number(imported[k])) for k in table["key"]]  # type: ignore[arg-type]
+    table["source"] = [(sources.get(k) or "Imported from a CSV file")[:500] for k in table["key"]]
+    return table, []
