@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from brainlab.content import VOCABULARIES, load_toml
+from brainlab.ui.quiz import sidebar_score
 
 VOCAB_KEY = "vocab"
 PRESENTER_KEY = "presenter"
@@ -48,6 +49,7 @@ def draw_sidebar() -> None:
             bind="query-params",
             help=words["presenter_help"],
         )
+        sidebar_score()  # the running checkpoint score (issue 6)
         st.caption(words["footer"])
     if presenter_mode():
         st.html(_PRESENTER_CSS)

@@ -1,0 +1,108 @@
+"""Checkpoint questions: 2–3 a page, one right answer each, every option explained."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from brainlab import quiz
+from brainlab.content import ContentError, load_site, render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "pages", tmp_path / "pages")
+    return tmp_path / "content"
+
+
+def test_the_shipped_quiz_has_no_problems():
+    assert quiz.problems() == []
+
+
+def test_every_registered_page_has_two_or_three_questions():
+    for spec in load_site():
+        assert 2 <= len(quiz.questions_for(spec.slug)) <= 3, spec.slug
+
+
+def test_every_question_has_exactly_one_right_answer_and_an_explanation_for_every_option():
+    questions = quiz.load_questions()
+    assert len(questions) >= 2 * len(load_site())
+    for q in questions:
+        assert sum(c.correct for c in q.choices) == 1, q.key
+        assert len(q.choices) >= 3, q.key
+        for c in q.choices:
+            assert c.text.strip() and c.why.strip(), q.key
+            # The explanation is about this option, not a copy of another's.
+        assert len({c.why for c in q.choices}) == len(q.choices), q.key
+
+
+def test_every_question_reads_in_both_vocabularies():
+    for q in quiz.load_questions():
+        for text in (q.question, *(c.text for c in q.choices), *(c.why for c in q.choices)):
+            for vocab in ("analogy", "technical"):
+                assert "{{" not in render(text, vocab), (q.key, text)
+
+
+def test_the_core_ideas_are_all_asked_about():
+    text = " ".join(q.question.lower() for q in quiz.load_questions())
+    for idea in ("where does the new knowledge live", "{{forgetting}}", "cost", "which path"):
+        assert idea in text, idea
+
+
+def test_score_counts_answered_and_right():
+    questions = quiz.questions_for("two_ways")
+    first, second = questions[0], questions[1]
+    wrong = next(i for i, c in enumerate(second.choices) if not c.correct)
+    answers = {first.key: first.answer, second.key: wrong}
+    assert quiz.score(answers, questions) == quiz.Score(answered=2, correct=1, total=len(questions))
+    assert quiz.score({}, questions) == quiz.Score(0, 0, len(questions))
+
+
+def test_score_ignores_stale_or_malformed_answers():
+    questions = quiz.questions_for("two_ways")
+    q = questions[0]
+    answers = {q.key: 99, "gone/question": 0, questions[1].key: True, questions[2].key: "1"}
+    assert quiz.score(answers, questions) == quiz.Score(0, 0, len(questions))
+
+
+def test_two_right_answers_are_rejected_with_the_file_named(tree: Path):
+    path = tree / "quiz.toml"
+    text = path.read_text()
+    marker = 'text = "In a library of documents the model looks things up in"'
+    path.write_text(text.replace(marker, marker + "\n  correct = true"))
+    with pytest.raises(ContentError, match=r"quiz\.toml: .*two_ways/where_knowledge.*exactly one"):
+        quiz.load_questions(tree)
+
+
+def test_an_option_without_explanation_is_rejected(tree: Path):
+    path = tree / "quiz.toml"
+    text = path.read_text()
+    old = (
+        'why = "That is {{rag}}: there the knowledge stays outside the model, '
+        'which is never changed."'
+    )
+    assert old in text
+    path.write_text(text.replace(old, ""))
+    with pytest.raises(ContentError, match=r"options\[1\] needs a 'why'"):
+        quiz.load_questions(tree)
+
+
+def test_a_page_with_too_few_questions_is_reported(tree: Path):
+    path = tree / "quiz.toml"
+    text = path.read_text()
+    path.write_text(text.replace('page = "cost_lab"', 'page = "two_ways"', 2))
+    found = quiz.problems(tree)
+    assert any("'cost_lab' has 1 questions" in p for p in found), found
+    assert any("'two_ways' has 5 questions" in p for p in found), found
+
+
+def test_repeated_question_ids_are_rejected(tree: Path):
+    path = tree / "quiz.toml"
+    path.write_text(path.read_text().replace('id = "weekly_prices"', 'id = "where_knowledge"'))
+    with pytest.raises(ContentError, match="repeat on a page: two_ways/where_knowledge"):
+        quiz.load_questions(tree)
