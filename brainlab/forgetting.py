@@ -1,0 +1,697 @@
+"""The forgetting lab's tiny network, its two tasks and the ways of teaching it a specialty.
+
+A real multilayer perceptron in numpy (2 inputs, two hidden layers, 4 output classes) is
+trained by minibatch gradient descent, first on a **general** task (task A, "pretraining"),
+then on a **specialist** task (task B, "fine-tuning"). Both tasks are 2-D point clusters that
+share the same four answers and the same output head; the specialist clusters sit in a
+shifted region that partly overlaps the general one, with the answers laid out differently.
+Fitting B alone therefore reuses, and rewrites, the features that served A: catastrophic
+forgetting, measured rather than drawn.
+
+Strategies (each a real training procedure, :data:`STRATEGIES`):
+
+``naive``
+    Full fine-tuning: every weight learns task B.
+``replay``
+    Every fine-tuning batch mixes in a fraction of general examples (rehearsal).
+``ewc``
+    Elastic weight consolidation (Kirkpatrick et al. 2017): a quadratic penalty holds each
+    weight near its task-A value, weighted by the diagonal Fisher information of task A.
+``adapter``
+    The pretrained weights are frozen; only a low-rank update of the second hidden layer
+    and of the output head learns (LoRA, Hu et al. 2021). It learns less and forgets less.
+``rag``
+    The weights stay frozen; specialist questions are answered by the nearest labelled
+    examples in a specialist library that fills up with the same examples the others train
+    on (a retrieval memory). General answers never change.
+
+Everything is deterministic for a given seed. Inputs that a user can set are clamped to safe
+ranges (:data:`LIMITS`) and gradients are clipped, so no setting produces NaN or overflow.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Every strategy, in the order the lab shows them.
+STRATEGIES: tuple[str, ...] = ("naive", "replay", "ewc", "adapter", "rag")
+
+#: Phases of a run, as they appear in the ``phase`` column.
+PHASES: tuple[str, ...] = ("pretrain", "finetune")
+
+#: Number of answers (classes) both tasks share.
+N_CLASSES = 4
+
+#: Safe ranges of every setting a user can change: (low, high). Values outside are clamped.
+LIMITS: dict[str, tuple[float, float]] = {
+    "steps": (0, 2000),
+    "pretrain_steps": (1, 2000),
+    "learning_rate": (0.001, 1.0),
+    "replay_fraction": (0.0, 0.9),
+    "penalty": (0.0, 10_000.0),
+    "rank": (1, 8),
+    "neighbours": (1, 15),
+    "batch_size": (4, 256),
+    "eval_every": (1, 500),
+}
+
+#: The defaults that draw the lesson's standard picture.
+DEFAULTS: dict[str, float | int] = {
+    "steps": 300,
+    "pretrain_steps": 300,
+    "learning_rate": 0.1,
+    "replay_fraction": 0.3,
+    "penalty": 500.0,
+    "rank": 1,
+    "neighbours": 3,
+    "batch_size": 32,
+    "eval_every": 10,
+}
+
+# The largest global gradient norm a step may take: keeps high learning rates and strong
+# penalties from blowing the weights up (the EWC replication in papers_and_prices.md §1.1
+# saw 14 of 25 runs diverge to chance without such a guard).
+_MAX_GRAD_NORM = 5.0
+_HIDDEN = 32
+# LoRA goes on the hidden-to-hidden layer: a rank-r update of a 32×32 matrix. (Adapting the
+# output head too made the adapter forget as much as full fine-tuning here.)
+_ADAPTED = ("2",)
+_N_TRAIN = 512
+_N_TEST = 512
+
+# Cluster centres: class k of a task sits at row k (x, y), with this spread (standard
+# deviation). General knowledge: one broad cluster per quadrant. The specialty: four tight
+# clusters in the middle, where the general boundaries meet, turned by 45°: each one sits on
+# the border of two general answers and agrees with only one of them (partial overlap).
+_GENERAL_CENTRES = np.array([[1.6, 1.6], [-1.6, 1.6], [-1.6, -1.6], [1.6, -1.6]])
+_GENERAL_SPREAD = 0.5
+_SPECIALIST_CENTRES = np.array([[0.6, 0.0], [-0.6, 0.0], [0.0, 0.6], [0.0, -0.6]])
+_SPECIALIST_SPREAD = 0.25
+#: The plane the lab draws: both tasks lie well inside it.
+EXTENT: tuple[float, float] = (-3.5, 3.5)
+
+
+def clamp(name: str, value: float) -> float:
+    """Clamp ``value`` to the safe range of setting ``name`` (see :data:`LIMITS`).
+
+    NaN becomes the setting's default, so a broken input never reaches the network.
+    """
+    low, high = LIMITS[name]
+    value = float(value)
+    if np.isnan(value):
+        value = float(DEFAULTS.get(name, low))
+    return float(min(max(value, low), high))
+
+
+# --------------------------------------------------------------------------- the two tasks
+
+
+@dataclass(frozen=True)
+class Task:
+    """Labelled 2-D points of one task, split into training and test examples."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def _blobs(
+    centres: np.ndarray, spread: float, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    labels = rng.integers(0, len(centres), size=n)
+    points = centres[labels] + rng.normal(0.0, spread, size=(n, 2))
+    return points, labels
+
+
+def make_tasks(seed: int = 0) -> tuple[Task, Task]:
+    """The general task (A) and the specialist task (B) for ``seed``.
+
+    Both use the four answers 0–3. General knowledge is one broad cluster per quadrant; the
+    specialty is four tight clusters in the middle with the answers laid out differently, so
+    a network that fits only them rewrites the boundaries its general answers rely on.
+    """
+    rng = np.random.default_rng([int(seed), 1])
+    tasks = []
+    for name, centres, spread in (
+        ("general", _GENERAL_CENTRES, _GENERAL_SPREAD),
+        ("specialist", _SPECIALIST_CENTRES, _SPECIALIST_SPREAD),
+    ):
+        x_train, y_train = _blobs(centres, spread, _N_TRAIN, rng)
+        x_test, y_test = _blobs(centres, spread, _N_TEST, rng)
+        tasks.append(Task(name, x_train, y_train, x_test, y_test))
+    return tasks[0], tasks[1]
+
+
+# --------------------------------------------------------------------------- the network
+
+Params = dict[str, np.ndarray]
+
+
+def init_params(rng: np.random.Generator, hidden: int = _HIDDEN) -> Params:
+    """He-initialised weights of the 2 → hidden → hidden → 4 network."""
+    sizes = [2, hidden, hidden, N_CLASSES]
+    params: Params = {}
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
+        params[f"W{i}"] = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        params[f"b{i}"] = np.zeros(n_out)
+    return params
+
+
+def _effective(params: Params, adapter: Params | None) -> Params:
+    """The weights the network computes with: base plus any low-rank adapter update."""
+    if not adapter:
+        return params
+    out = dict(params)
+    for layer in _ADAPTED:
+        out[f"W{layer}"] = params[f"W{layer}"] + adapter[f"A{layer}"] @ adapter[f"B{layer}"]
+    return out
+
+
+def _forward(p: Params, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    z1 = x @ p["W1"] + p["b1"]
+    h1 = np.maximum(z1, 0.0)
+    z2 = h1 @ p["W2"] + p["b2"]
+    h2 = np.maximum(z2, 0.0)
+    logits = h2 @ p["W3"] + p["b3"]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return h1, h2, probs
+
+
+def predict(params: Params, x: np.ndarray) -> np.ndarray:
+    """The class the network answers for each row of ``x`` (shape (n, 2))."""
+    return _forward(params, np.asarray(x, dtype=float))[2].argmax(axis=1)
+
+
+def accuracy(params: Params, x: np.ndarray, y: np.ndarray) -> float:
+    """Share of ``x`` the network answers with ``y``, in [0, 1]."""
+    return float(np.mean(predict(params, x) == y))
+
+
+def _gradients(p: Params, x: np.ndarray, y: np.ndarray) -> Params:
+    """Gradients of the mean cross-entropy with respect to every weight of ``p``."""
+    h1, h2, probs = _forward(p, x)
+    d3 = probs.copy()
+    d3[np.arange(len(y)), y] -= 1.0
+    d3 /= len(y)
+    grads = {"W3": h2.T @ d3, "b3": d3.sum(axis=0)}
+    d2 = (d3 @ p["W3"].T) * (h2 > 0)
+    grads["W2"], grads["b2"] = h1.T @ d2, d2.sum(axis=0)
+    d1 = (d2 @ p["W2"].T) * (h1 > 0)
+    grads["W1"], grads["b1"] = x.T @ d1, d1.sum(axis=0)
+    return grads
+
+
+def fisher_diagonal(params: Params, x: np.ndarray, rng: np.random.Generator) -> Params:
+    """Diagonal Fisher information of the network at ``params`` over inputs ``x``.
+
+    Labels are sampled from the network's own predictions (the true Fisher, as EWC uses),
+    one example at a time, vectorised as per-example outer products. The result is scaled so
+    that its mean over all weights is 1: the penalty strength then reads the same whatever
+    the size of the network or how confident it became.
+    """
+    h1, h2, probs = _forward(params, x)
+    n = len(x)
+    cum = probs.cumsum(axis=1)
+    y = (rng.random((n, 1)) > cum).sum(axis=1).clip(0, N_CLASSES - 1)
+    d3 = probs.copy()
+    d3[np.arange(n), y] -= 1.0
+    d2 = (d3 @ params["W3"].T) * (h2 > 0)
+    d1 = (d2 @ params["W2"].T) * (h1 > 0)
+    fisher = {
+        "W3": np.einsum("ni,nj->ij", h2**2, d3**2) / n,
+        "b3": (d3**2).mean(axis=0),
+        "W2": np.einsum("ni,nj->ij", h1**2, d2**2) / n,
+        "b2": (d2**2).mean(axis=0),
+        "W1": np.einsum("ni,nj->ij", x**2, d1**2) / n,
+        "b1": (d1**2).mean(axis=0),
+    }
+    mean = np.mean(np.concatenate([f.ravel() for f in fisher.values()]))
+    scale = 1.0 / mean if mean > 0 else 0.0
+    return {k: v * scale for k, v in fisher.items()}
+
+
+def _clip(grads: Params) -> Params:
+    norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+    if norm > _MAX_GRAD_NORM:
+        return {k: g * (_MAX_GRAD_NORM / norm) for k, g in grads.items()}
+    return grads
+
+
+def knn_predict(
+    library_x: np.ndarray,
+    library_y: np.ndarray,
+    x: np.ndarray,
+    neighbours: int = 3,
+    *,
+    distances: np.ndarray | None = None,
+) -> np.ndarray:
+    """Answer each row of ``x`` by a majority vote of its nearest labelled library examples.
+
+    Ties go to the answer of the nearest example. With an empty library every answer is -1
+    (no answer, counted as wrong). ``distances`` may pass precomputed squared distances
+    (rows: ``x``, columns: the library) to save recomputing them.
+    """
+    n_lib = len(library_x)
+    if n_lib == 0:
+        return np.full(len(x), -1)
+    if distances is None:
+        distances = ((x[:, None, :] - library_x[None, :, :]) ** 2).sum(axis=2)
+    k = int(min(max(neighbours, 1), n_lib))
+    nearest = np.argpartition(distances, k - 1, axis=1)[:, :k] if k < n_lib else None
+    if nearest is None:
+        nearest = np.broadcast_to(np.arange(n_lib), (len(x), n_lib))
+    order = np.take_along_axis(distances, nearest, axis=1).argsort(axis=1, kind="stable")
+    votes = library_y[np.take_along_axis(nearest, order, axis=1)]
+    counts = np.zeros((len(x), N_CLASSES))
+    np.add.at(counts, (np.arange(len(x))[:, None], votes), 1.0)
+    # A half vote for the nearest example's answer breaks ties toward it.
+    counts[np.arange(len(x)), votes[:, 0]] += 0.5
+    return counts.argmax(axis=1)
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclass
+class Run:
+    """One training run: the curve, the tasks, and weight snapshots at chosen steps."""
+
+    strategy: str
+    curve: pd.DataFrame
+    general: Task
+    specialist: Task
+    pretrain_steps: int
+    #: Weights (adapter already merged in) at each snapshot step.
+    snapshots: dict[int, Params] = field(default_factory=dict)
+    #: For ``rag``: the specialist library (points, answers) at each snapshot step.
+    libraries: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class _Pretrained:
+    seed: int
+    general: Task
+    specialist: Task
+    params: Params
+    steps: int
+    rows: list[tuple[int, str, float, float]]
+    snapshots: dict[int, Params]
+
+
+def _settings(**raw: float) -> dict[str, float]:
+    """Every setting clamped to its safe range; integers where the setting counts things."""
+    out = {}
+    for name, value in raw.items():
+        v = clamp(name, value)
+        out[name] = round(v) if isinstance(DEFAULTS[name], int) else v
+    return out
+
+
+def _evaluate(p: Params, general: Task, specialist: Task) -> tuple[float, float]:
+    return (
+        accuracy(p, general.x_test, general.y_test),
+        accuracy(p, specialist.x_test, specialist.y_test),
+    )
+
+
+def _pretrain(
+    seed: int, *, steps: int, lr: float, batch_size: int, eval_every: int, wanted: set[int]
+) -> _Pretrained:
+    """Plain minibatch SGD on the general task: the same start for every strategy."""
+    general, specialist = make_tasks(seed)
+    params = init_params(np.random.default_rng([int(seed), 2]))
+    batches = np.random.default_rng([int(seed), 3]).integers(0, _N_TRAIN, (steps, batch_size))
+    rows = [(0, "pretrain", *_evaluate(params, general, specialist))]
+    snapshots = {0: _copy(params)} if 0 in wanted else {}
+    for t in range(1, steps + 1):
+        idx = batches[t - 1]
+        grads = _clip(_gradients(params, general.x_train[idx], general.y_train[idx]))
+        for k in params:
+            params[k] -= lr * grads[k]
+        if t % eval_every == 0 or t == steps:
+            rows.append((t, "pretrain", *_evaluate(params, general, specialist)))
+        if t in wanted:
+            snapshots[t] = _copy(params)
+    return _Pretrained(int(seed), general, specialist, params, steps, rows, snapshots)
+
+
+def _copy(p: Params) -> Params:
+    return {k: v.copy() for k, v in p.items()}
+
+
+def _finetune(
+    pre: _Pretrained,
+    strategy: str,
+    *,
+    steps: int,
+    lr: float,
+    replay_fraction: float,
+    penalty: float,
+    rank: int,
+    batch_size: int,
+    neighbours: int,
+    eval_every: int,
+    wanted: set[int],
+) -> Run:
+    """Teach the specialist task to a copy of the pretrained network with ``strategy``."""
+    general, specialist, seed = pre.general, pre.specialist, pre.seed
+    base = pre.params
+    params = _copy(base)
+    rows = list(pre.rows)
+    snapshots = dict(pre.snapshots)
+    libraries: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    # Separate random streams, so that one strategy's setting leaves the order of the
+    # specialist examples identical for every strategy.
+    batches = np.random.default_rng([seed, 4]).integers(0, _N_TRAIN, (max(steps, 1), batch_size))
+    rng_replay = np.random.default_rng([seed, 5])
+    rng_aux = np.random.default_rng([seed, 6])
+
+    n_replay = round(replay_fraction * batch_size) if strategy == "replay" else 0
+    fisher = fisher_diagonal(base, general.x_train, rng_aux) if strategy == "ewc" else None
+    adapter: Params | None = None
+    if strategy == "adapter":
+        # LoRA's initialisation: A small and random, B zero, so training starts at the base.
+        adapter = {}
+        shapes = {"1": (2, _HIDDEN), "2": (_HIDDEN, _HIDDEN), "3": (_HIDDEN, N_CLASSES)}
+        for layer in _ADAPTED:
+            n_in, n_out = shapes[layer]
+            adapter[f"A{layer}"] = rng_aux.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, rank))
+            adapter[f"B{layer}"] = np.zeros((rank, n_out))
+    if strategy == "rag":
+        # For every test question, the training examples from nearest to farthest: the
+        # library fills up in training order, so its k nearest are the first k in this order
+        # whose index is below the library's size.
+        d2 = ((specialist.x_test[:, None, :] - specialist.x_train[None, :, :]) ** 2).sum(axis=2)
+        by_distance = np.argsort(d2, axis=1, kind="stable")
+
+    seen = 0  # specialist examples written into the rag library so far
+    for t in range(1, steps + 1):
+        step = pre.steps + t
+        idx = batches[t - 1]
+        x, y = specialist.x_train[idx], specialist.y_train[idx]
+        if strategy == "rag":
+            # No training: this step's examples are written into the library instead.
+            seen = min(seen + batch_size, _N_TRAIN)
+        elif adapter is not None:
+            g = _gradients(_effective(params, adapter), x, y)
+            ag: Params = {}
+            for layer in _ADAPTED:
+                gw = g[f"W{layer}"]
+                ag[f"A{layer}"] = gw @ adapter[f"B{layer}"].T
+                ag[f"B{layer}"] = adapter[f"A{layer}"].T @ gw
+            ag = _clip(ag)
+            for k in adapter:
+                adapter[k] -= lr * ag[k]
+        else:
+            if n_replay:
+                # Rehearsal: part of the batch is general examples.
+                old = rng_replay.integers(0, _N_TRAIN, size=n_replay)
+                x = np.concatenate([x[n_replay:], general.x_train[old]])
+                y = np.concatenate([y[n_replay:], general.y_train[old]])
+            grads = _clip(_gradients(params, x, y))
+            if fisher is not None and penalty > 0:
+                # The penalty's pull toward the task-A weights is taken as an implicit
+                # (proximal) step: exact for a quadratic and stable at any strength, where an
+                # explicit step would overshoot once lr·λ·F > 2.
+                for k in params:
+                    stiffness = lr * penalty * fisher[k]
+                    params[k] = (params[k] - lr * grads[k] + stiffness * base[k]) / (1 + stiffness)
+            else:
+                for k in params:
+                    params[k] -= lr * grads[k]
+
+        if t % eval_every == 0 or t == steps or step in wanted:
+            current = _effective(params, adapter)
+            if strategy == "rag":
+                mask = by_distance < seen
+                # Position of each of the first k library members in the distance order.
+                k = min(neighbours, seen)
+                first = np.argsort(~mask, axis=1, kind="stable")[:, :k]
+                nearest = np.take_along_axis(by_distance, first, axis=1)
+                votes = specialist.y_train[nearest]
+                counts = np.zeros((len(votes), N_CLASSES))
+                np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1.0)
+                counts[np.arange(len(votes)), votes[:, 0]] += 0.5
+                answers = counts.argmax(axis=1)
+                spec_acc = float(np.mean(answers == specialist.y_test))
+                gen_acc = accuracy(base, general.x_test, general.y_test)
+            else:
+                gen_acc, spec_acc = _evaluate(current, general, specialist)
+            if t % eval_every == 0 or t == steps:
+                rows.append((step, "finetune", gen_acc, spec_acc))
+            if step in wanted:
+                snapshots[step] = _copy(current)
+                if strategy == "rag":
+                    libraries[step] = (specialist.x_train[:seen], specialist.y_train[:seen])
+
+    curve = pd.DataFrame(rows, columns=["step", "phase", "general_accuracy", "specialist_accuracy"])
+    curve["step"] = curve["step"].astype(int)
+    return Run(strategy, curve, general, specialist, pre.steps, snapshots, libraries)
+
+
+def train(
+    strategy: str,
+    *,
+    steps: int = int(DEFAULTS["steps"]),
+    learning_rate: float = float(DEFAULTS["learning_rate"]),
+    replay_fraction: float = float(DEFAULTS["replay_fraction"]),
+    penalty: float = float(DEFAULTS["penalty"]),
+    rank: int = int(DEFAULTS["rank"]),
+    seed: int = 0,
+    pretrain_steps: int = int(DEFAULTS["pretrain_steps"]),
+    batch_size: int = int(DEFAULTS["batch_size"]),
+    neighbours: int = int(DEFAULTS["neighbours"]),
+    eval_every: int = int(DEFAULTS["eval_every"]),
+    snapshot_steps: tuple[int, ...] = (),
+) -> Run:
+    """Pretrain on the general task, then teach the specialist task with ``strategy``.
+
+    Parameters are those of :func:`simulate`; in addition ``snapshot_steps`` lists steps
+    (counted from the start of pretraining) at which to keep the weights, for drawing
+    decision regions. Steps outside the run are ignored.
+
+    Returns
+    -------
+    Run
+        The curve (as :func:`simulate` returns it), the two tasks and the snapshots.
+    """
+    return compare(
+        (strategy,),
+        seeds=(seed,),
+        steps=steps,
+        learning_rate=learning_rate,
+        replay_fraction=replay_fraction,
+        penalty=penalty,
+        rank=rank,
+        pretrain_steps=pretrain_steps,
+        batch_size=batch_size,
+        neighbours=neighbours,
+        eval_every=eval_every,
+        snapshot_steps=snapshot_steps,
+    )[(strategy, seed)]
+
+
+def compare(
+    strategies: tuple[str, ...] = STRATEGIES,
+    *,
+    seeds: tuple[int, ...] = (0, 1, 2),
+    steps: int = int(DEFAULTS["steps"]),
+    learning_rate: float = float(DEFAULTS["learning_rate"]),
+    replay_fraction: float = float(DEFAULTS["replay_fraction"]),
+    penalty: float = float(DEFAULTS["penalty"]),
+    rank: int = int(DEFAULTS["rank"]),
+    pretrain_steps: int = int(DEFAULTS["pretrain_steps"]),
+    batch_size: int = int(DEFAULTS["batch_size"]),
+    neighbours: int = int(DEFAULTS["neighbours"]),
+    eval_every: int = int(DEFAULTS["eval_every"]),
+    snapshot_steps: tuple[int, ...] = (),
+) -> dict[tuple[str, int], Run]:
+    """Run several strategies over several seeds, pretraining once per seed.
+
+    Every strategy of a seed starts from the very same pretrained network (as
+    :func:`simulate` would give it), so the comparison is like for like and the shared
+    pretraining is computed once.
+
+    Returns
+    -------
+    dict
+        ``{(strategy, seed): Run}``.
+    """
+    for strategy in strategies:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+    s = _settings(
+        steps=steps,
+        learning_rate=learning_rate,
+        replay_fraction=replay_fraction,
+        penalty=penalty,
+        rank=rank,
+        pretrain_steps=pretrain_steps,
+        batch_size=batch_size,
+        neighbours=neighbours,
+        eval_every=eval_every,
+    )
+    wanted = {int(v) for v in snapshot_steps if 0 <= v <= s["pretrain_steps"] + s["steps"]}
+    runs = {}
+    for seed in seeds:
+        pre = _pretrain(
+            int(seed),
+            steps=s["pretrain_steps"],
+            lr=s["learning_rate"],
+            batch_size=s["batch_size"],
+            eval_every=s["eval_every"],
+            wanted=wanted,
+        )
+        for strategy in strategies:
+            runs[(strategy, int(seed))] = _finetune(
+                pre,
+                strategy,
+                steps=s["steps"],
+                lr=s["learning_rate"],
+                replay_fraction=s["replay_fraction"],
+                penalty=s["penalty"],
+                rank=s["rank"],
+                batch_size=s["batch_size"],
+                neighbours=s["neighbours"],
+                eval_every=s["eval_every"],
+                wanted=wanted,
+            )
+    return runs
+
+
+def simulate(
+    strategy: str,
+    *,
+    steps: int = int(DEFAULTS["steps"]),
+    learning_rate: float = float(DEFAULTS["learning_rate"]),
+    replay_fraction: float = float(DEFAULTS["replay_fraction"]),
+    penalty: float = float(DEFAULTS["penalty"]),
+    rank: int = int(DEFAULTS["rank"]),
+    seed: int = 0,
+    pretrain_steps: int = int(DEFAULTS["pretrain_steps"]),
+    batch_size: int = int(DEFAULTS["batch_size"]),
+    neighbours: int = int(DEFAULTS["neighbours"]),
+    eval_every: int = int(DEFAULTS["eval_every"]),
+) -> pd.DataFrame:
+    """Train the small network and return its forgetting curve.
+
+    Parameters
+    ----------
+    strategy
+        One of :data:`STRATEGIES`.
+    steps
+        Fine-tuning steps (minibatches of the specialist task), clamped to 0–2000.
+    learning_rate
+        Step size of gradient descent, clamped to 0.001–1. Gradients are clipped to a norm
+        of 5, so even the largest rate cannot blow the weights up.
+    replay_fraction
+        ``replay`` only: share of each fine-tuning batch taken from general examples
+        (0–0.9).
+    penalty
+        ``ewc`` only: strength λ of the penalty (0–10,000), in units of the Fisher
+        information rescaled to mean 1.
+    rank
+        ``adapter`` only: rank of the low-rank update (1–8); the adapter's size.
+    seed
+        Seeds the data, the initial weights and the order of the examples.
+    pretrain_steps
+        Steps of general pretraining before fine-tuning (1–2000).
+    batch_size
+        Examples per step (4–256).
+    neighbours
+        ``rag`` only: how many nearest library examples vote on an answer (1–15).
+    eval_every
+        Record the accuracies every this many steps (and at each phase's last step).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``step`` (counted from the start of pretraining), ``phase`` ("pretrain" or
+        "finetune"), ``general_accuracy`` and ``specialist_accuracy`` (both in [0, 1], on
+        held-out test points).
+    """
+    return train(
+        strategy,
+        steps=steps,
+        learning_rate=learning_rate,
+        replay_fraction=replay_fraction,
+        penalty=penalty,
+        rank=rank,
+        seed=seed,
+        pretrain_steps=pretrain_steps,
+        batch_size=batch_size,
+        neighbours=neighbours,
+        eval_every=eval_every,
+    ).curve
+
+
+def decision_grid(
+    params: Params, *, resolution: int = 60, extent: tuple[float, float] = EXTENT
+) -> tuple[np.ndarray, np.ndarray]:
+    """The network's answer at every point of a square grid over the plane.
+
+    Parameters
+    ----------
+    params
+        Weights, for example one of :attr:`Run.snapshots`.
+    resolution
+        Grid points per side, clamped to 10–200.
+    extent
+        Low and high coordinate of both axes.
+
+    Returns
+    -------
+    tuple
+        ``(axis, answers)``: the grid coordinates along each axis (shape ``(n,)``) and the
+        answer at each grid point (shape ``(n, n)``, row = y, column = x).
+    """
+    n = int(min(max(resolution, 10), 200))
+    axis = np.linspace(extent[0], extent[1], n)
+    xx, yy = np.meshgrid(axis, axis)
+    answers = predict(params, np.column_stack([xx.ravel(), yy.ravel()])).reshape(n, n)
+    return axis, answers
+
+
+def summary(runs: dict[tuple[str, int], Run]) -> pd.DataFrame:
+    """Accuracies before and after fine-tuning, averaged over seeds, one row per strategy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``strategy``, ``general_before``, ``general_after``, ``specialist_before``,
+        ``specialist_after``, ``general_kept`` (after ÷ before, in [0, 1]; 1 when nothing
+        was known before) and ``seeds``.
+    """
+    rows = []
+    for strategy in dict.fromkeys(s for s, _ in runs):
+        before, after = [], []
+        for (s, _), run in runs.items():
+            if s != strategy:
+                continue
+            curve = run.curve
+            pre = curve[curve["phase"] == "pretrain"].iloc[-1]
+            before.append((pre["general_accuracy"], pre["specialist_accuracy"]))
+            after.append(tuple(curve.iloc[-1][["general_accuracy", "specialist_accuracy"]]))
+        b, a = np.mean(before, axis=0), np.mean(after, axis=0)
+        kept = float(np.clip(a[0] / b[0], 0.0, 1.0)) if b[0] > 0 else 1.0
+        rows.append((strategy, b[0], a[0], b[1], a[1], kept, len(before)))
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "strategy",
+            "general_before",
+            "general_after",
+            "specialist_before",
+            "specialist_after",
+            "general_kept",
+            "seeds",
+        ],
+    )
