@@ -1,0 +1,907 @@
+"""The retrieval lab's core: toy library, chunking, dense / lexical / hybrid search, the
+augmented prompt, an extractive grounded answer, and the fine-tuned brain's frozen snapshot.
+
+Pure Python and numpy (plus rank-bm25); no streamlit. The encoder is passed in (any object
+with ``encode(list[str]) -> float32 (n, d)`` and unit rows), so tests can use a small fake
+and the app the real all-MiniLM-L6-v2 (:func:`brainlab.embeddings.load_encoder`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from brainlab.embeddings import Encoder
+
+#: The shipped toy library.
+LIBRARY_PATH = Path(__file__).resolve().parent.parent / "content" / "library.toml"
+
+METHODS: tuple[str, ...] = ("dense", "lexical", "hybrid")
+#: Default chunking, in words: a few sentences per chunk, a sentence of overlap.
+DEFAULT_CHUNK_SIZE = 60
+DEFAULT_CHUNK_OVERLAP = 15
+#: Hybrid score = HYBRID_WEIGHT × cosine + (1 − HYBRID_WEIGHT) × BM25 / best BM25 of the query.
+HYBRID_WEIGHT = 0.5
+#: Limits of what a user may put in the library (the form and JSON import both check them).
+MAX_TEXT_CHARS = 5_000
+MAX_TITLE_CHARS = 200
+MAX_DOCS = 300
+MAX_QUESTION_CHARS = 1_000
+#: How many sentences the extractive answer quotes at most, and how far below the best hit's
+#: similarity another hit may be and still be quoted (further off, it is more noise than help).
+ANSWER_SENTENCES = 2
+ANSWER_MARGIN = 0.05
+
+JSON_FORMAT = "brain-upgrade-lab/library"
+JSON_VERSION = 1
+
+
+class LibraryError(ValueError):
+    """A library (file, JSON import or form input) is invalid; the message says why."""
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document of the library."""
+
+    id: str
+    title: str
+    text: str
+    topic: str = ""
+    updated: str = ""
+
+
+def _doc_from_raw(raw: dict[str, Any], where: str) -> Doc:
+    missing = [k for k in ("id", "title", "text") if not isinstance(raw.get(k), str)]
+    if missing:
+        raise LibraryError(f"{where} is missing {', '.join(missing)}")
+    return Doc(
+        id=raw["id"],
+        title=raw["title"],
+        text=raw["text"],
+        topic=str(raw.get("topic", "")),
+        updated=str(raw.get("updated", "")),
+    )
+
+
+def _read_library_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LibraryError(f"{path.name}: cannot read the library ({exc})") from None
+
+
+def load_library(path: Path = LIBRARY_PATH) -> list[Doc]:
+    """The shipped toy library: the current version of every document, in file order.
+
+    Raises
+    ------
+    LibraryError
+        When the file is missing, not TOML, or a document lacks id, title or text.
+    """
+    data = _read_library_file(path)
+    docs = [_doc_from_raw(raw, f"{path.name} docs[{i}]") for i, raw in enumerate(data["docs"])]
+    if len({d.id for d in docs}) != len(docs):
+        raise LibraryError(f"{path.name}: two documents share an id")
+    return docs
+
+
+def library_topics(path: Path = LIBRARY_PATH) -> dict[str, str]:
+    """Topic keys of the shipped library and their display names, in file order."""
+    return dict(_read_library_file(path).get("topics", {}))
+
+
+def training_date(path: Path = LIBRARY_PATH) -> str:
+    """The date the lab's fine-tuned brain was trained on the library (ISO)."""
+    return str(_read_library_file(path)["training_date"])
+
+
+def library_at(date: str, path: Path = LIBRARY_PATH) -> list[Doc]:
+    """The shipped library as it stood on ``date``: for every document, its newest version
+    dated on or before ``date`` (documents with no such version did not exist yet).
+    """
+    data = _read_library_file(path)
+    out = []
+    for raw in data["docs"]:
+        current = _doc_from_raw(raw, path.name)
+        versions = [current]
+        for old in raw.get("previous", []):
+            versions.append(
+                Doc(
+                    id=current.id,
+                    title=old.get("title", current.title),
+                    text=old["text"],
+                    topic=current.topic,
+                    updated=str(old["updated"]),
+                )
+            )
+        known = [v for v in versions if v.updated <= date]
+        if known:
+            out.append(max(known, key=lambda v: v.updated))
+    return out
+
+
+# --------------------------------------------------------------------------- chunking
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one document: ``text`` is ``doc.text[start:end]``.
+
+    ``overlap_end`` is where the words shared with the previous chunk end (equal to
+    ``start`` for a document's first chunk or when there is no overlap).
+    """
+
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    overlap_end: int
+
+
+def check_chunking(size: int, overlap: int) -> None:
+    """Raise :class:`ValueError` with a plain message unless ``0 <= overlap < size``."""
+    if size < 1:
+        raise ValueError(f"chunk size must be at least 1 word (got {size})")
+    if overlap < 0:
+        raise ValueError(f"chunk overlap cannot be negative (got {overlap})")
+    if overlap >= size:
+        raise ValueError(
+            f"chunk overlap ({overlap} words) must be smaller than chunk size ({size} words): "
+            "otherwise the next chunk would not move forward"
+        )
+
+
+_WORD = re.compile(r"\S+")
+
+
+def chunk_spans(text: str, size: int, overlap: int) -> list[tuple[int, int, int]]:
+    """Cut ``text`` into windows of ``size`` words that share ``overlap`` words.
+
+    Returns
+    -------
+    list of (start, end, overlap_end)
+        Character offsets into ``text``; empty for a blank text. The last window ends at
+        the last word; windows never start past it.
+
+    Raises
+    ------
+    ValueError
+        When ``overlap >= size`` or either is out of range.
+    """
+    check_chunking(size, overlap)
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    spans: list[tuple[int, int, int]] = []
+    step = size - overlap
+    first = 0
+    while first < len(words):
+        last = min(first + size, len(words)) - 1
+        shared = min(overlap, last - first + 1) if spans else 0
+        overlap_end = words[first + shared - 1][1] if shared else words[first][0]
+        spans.append((words[first][0], words[last][1], overlap_end))
+        if last == len(words) - 1:
+            break
+        first += step
+    return spans
+
+
+def chunk_doc(doc: Doc, size: int, overlap: int) -> list[Chunk]:
+    """The chunks of one document (none for an empty document)."""
+    return [
+        Chunk(doc.id, i, doc.text[s:e], s, e, o)
+        for i, (s, e, o) in enumerate(chunk_spans(doc.text, size, overlap))
+    ]
+
+
+# --------------------------------------------------------------------------- words
+
+
+# A small stop list: BM25's idf already discounts common words, but rank-bm25 floors the idf
+# of words in over half the corpus at a positive epsilon, so "the" would still score.
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "me",
+    ]
+)
+# Product codes like "BF-K210" stay one token (and also give their parts).
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens for BM25: stop words dropped, hyphenated codes kept whole
+    (``"BF-K210"`` gives ``bf-k210``, ``bf`` and ``k210``)."""
+    out = []
+    for tok in _TOKEN.findall(text.lower()):
+        if tok in _STOP:
+            continue
+        out.append(tok)
+        if "-" in tok:
+            out.extend(p for p in tok.split("-") if p and p not in _STOP)
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (split after . ! ? followed by a space;
+    "1.7" and "BF-K210." stay whole)."""
+    spans = []
+    start = 0
+    for m in re.finditer(r"[.!?]+(?=\s|$)", text):
+        end = m.end()
+        if text[start:end].strip():
+            spans.append(_strip_span(text, start, end))
+        start = end
+    if text[start:].strip():
+        spans.append(_strip_span(text, start, len(text)))
+    return spans
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# --------------------------------------------------------------------------- the retriever
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk. ``text`` is the chunk's text; ``score`` the method's score
+    (dense: cosine; lexical: BM25; hybrid: the blend); ``rank`` starts at 1.
+
+    ``similarity`` is always the cosine similarity of question and chunk in the full
+    384-dimensional space (``None`` for a hit made by hand); ``sentence`` the chunk's
+    sentence that best matches the question.
+    """
+
+    doc_id: str
+    text: str
+    score: float
+    rank: int
+    title: str = ""
+    updated: str = ""
+    topic: str = ""
+    chunk_index: int = 0
+    similarity: float | None = None
+    sentence: str = ""
+    method: str = "dense"
+
+
+class Retriever:
+    """A vector index and a BM25 index over the chunks of a library, updated in place.
+
+    Parameters
+    ----------
+    docs
+        The library.
+    encoder
+        Turns texts into unit-length rows; ``None`` loads the shared MiniLM.
+    chunk_size, chunk_overlap
+        Chunking in words (``0 <= overlap < size``).
+    """
+
+    def __init__(
+        self,
+        docs: Iterable[Doc],
+        *,
+        encoder: Encoder | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
+    ) -> None:
+        check_chunking(chunk_size, chunk_overlap)
+        if encoder is None:
+            from brainlab.embeddings import shared_encoder
+
+            encoder = shared_encoder()
+        self.encoder = encoder
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.docs: dict[str, Doc] = {}
+        self.chunks: list[Chunk] = []
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self._tokens: list[list[str]] = []
+        self._bm25: BM25Okapi | None = None
+        self._queries: dict[str, np.ndarray] = {}
+        self._sent_spans: dict[str, list[tuple[int, int]]] = {}
+        self._sent_vecs: dict[str, np.ndarray | None] = {}
+        docs = list(docs)
+        seen: set[str] = set()
+        for doc in docs:
+            if doc.id in seen:
+                raise LibraryError(f"two documents share the id {doc.id!r}")
+            seen.add(doc.id)
+        self._insert(docs)
+
+    # ---------------------------------------------------------------- index upkeep
+
+    def _chunk_input(self, chunk: Chunk) -> str:
+        # The title goes in front of the chunk: a chunk from the middle of a document
+        # still says which product or policy it is about.
+        return f"{self.docs[chunk.doc_id].title}. {chunk.text}"
+
+    def _insert(self, docs: Sequence[Doc]) -> None:
+        for doc in docs:
+            self.docs[doc.id] = doc
+        new = [c for d in docs for c in chunk_doc(d, self.chunk_size, self.chunk_overlap)]
+        spans = {d.id: split_sentences(d.text) for d in docs}
+        # Each sentence is embedded with its document's title, as chunks are: "Price: 44
+        # euros." alone says nothing about which product it prices.
+        sentences = [f"{d.title}. {d.text[s:e]}" for d in docs for s, e in spans[d.id]]
+        # One encoder call per change: the new chunks and the new documents' sentences
+        # (sentences let a hit show its best-matching sentence without a model call).
+        texts = [self._chunk_input(c) for c in new] + sentences
+        rows = np.asarray(self.encoder.encode(texts), dtype=np.float32) if texts else None
+        if new and rows is not None:
+            block = rows[: len(new)]
+            self.matrix = block if not self.matrix.size else np.vstack([self.matrix, block])
+        at = len(new)
+        for d in docs:
+            n = len(spans[d.id])
+            self._sent_spans[d.id] = spans[d.id]
+            self._sent_vecs[d.id] = rows[at : at + n] if rows is not None and n else None
+            at += n
+        self.chunks.extend(new)
+        self._tokens.extend(tokenize(self._chunk_input(c)) for c in new)
+        self._bm25 = None
+
+    def _delete(self, doc_id: str) -> None:
+        keep = [i for i, c in enumerate(self.chunks) if c.doc_id != doc_id]
+        self.chunks = [self.chunks[i] for i in keep]
+        self._tokens = [self._tokens[i] for i in keep]
+        if self.matrix.size:
+            self.matrix = self.matrix[keep]
+        del self.docs[doc_id]
+        self._sent_spans.pop(doc_id, None)
+        self._sent_vecs.pop(doc_id, None)
+        self._bm25 = None
+
+    def add(self, doc: Doc) -> None:
+        """Add one document, embedding only its chunks.
+
+        Raises
+        ------
+        LibraryError
+            If a document with the same id is already in the library.
+        """
+        if doc.id in self.docs:
+            raise LibraryError(f"a document with id {doc.id!r} is already in the library")
+        self._insert([doc])
+
+    def update(self, doc: Doc) -> None:
+        """Replace the document with ``doc.id``, embedding only the new version's chunks."""
+        if doc.id not in self.docs:
+            raise LibraryError(f"no document with id {doc.id!r} to update")
+        self._delete(doc.id)
+        self._insert([doc])
+
+    def remove(self, doc_id: str) -> None:
+        """Remove a document and its chunks (no embedding at all)."""
+        if doc_id not in self.docs:
+            raise LibraryError(f"no document with id {doc_id!r} to remove")
+        self._delete(doc_id)
+
+    def _lexical_index(self) -> BM25Okapi | None:
+        # rank-bm25 has no incremental update; rebuilding its word statistics for a few
+        # hundred chunks takes well under a millisecond, and no embedding is involved.
+        if self._bm25 is None and self._tokens:
+            # An empty token list would make rank-bm25 divide by zero in its averages.
+            self._bm25 = BM25Okapi([t or ["\x00"] for t in self._tokens])
+        return self._bm25
+
+    # ---------------------------------------------------------------- scoring
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding (the last few are remembered)."""
+        vec = self._queries.get(query)
+        if vec is None:
+            vec = np.asarray(self.encoder.encode([query])[0], dtype=np.float32)
+            if len(self._queries) > 32:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[query] = vec
+        return vec
+
+    def similarities(self, query: str) -> np.ndarray:
+        """Cosine similarity of ``query`` to every chunk, in the full embedding space."""
+        if not self.chunks:
+            return np.zeros(0, dtype=np.float32)
+        return self.matrix @ self.query_vector(query)
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """BM25 score of ``query`` against every chunk (0 when no word is shared)."""
+        index = self._lexical_index()
+        terms = tokenize(query)
+        if index is None or not terms:
+            return np.zeros(len(self.chunks))
+        return np.asarray(index.get_scores(terms), dtype=float)
+
+    def scores(self, query: str, method: str = "dense") -> np.ndarray:
+        """Every chunk's score under ``method`` (see :class:`Hit`)."""
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        if method == "dense":
+            return self.similarities(query).astype(float)
+        lexical = self.lexical_scores(query)
+        if method == "lexical":
+            return lexical
+        best = float(lexical.max()) if lexical.size else 0.0
+        norm = lexical / best if best > 0 else np.zeros_like(lexical)
+        return HYBRID_WEIGHT * self.similarities(query) + (1 - HYBRID_WEIGHT) * norm
+
+    def search(self, query: str, k: int = 3, method: str = "dense") -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first.
+
+        Lexical search returns only chunks that share at least one word with the query, so
+        it may return fewer than ``k``. Ties keep library order.
+        """
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        k = max(1, int(k))
+        if not query.strip() or not self.chunks:
+            return []
+        scores = self.scores(query, method)
+        sims = self.similarities(query)
+        order = np.argsort(-scores, kind="stable")
+        if method == "lexical":
+            order = [i for i in order if scores[i] > 0]
+        hits = []
+        for rank, i in enumerate(order[:k], start=1):
+            chunk = self.chunks[i]
+            doc = self.docs[chunk.doc_id]
+            hits.append(
+                Hit(
+                    doc_id=chunk.doc_id,
+                    text=chunk.text,
+                    score=float(scores[i]),
+                    rank=rank,
+                    title=doc.title,
+                    updated=doc.updated,
+                    topic=doc.topic,
+                    chunk_index=chunk.index,
+                    similarity=float(sims[i]),
+                    sentence=self.best_sentence(query, chunk),
+                    method=method,
+                )
+            )
+        return hits
+
+    def best_sentence(self, query: str, chunk: Chunk) -> str:
+        """The part of ``chunk`` that is the sentence closest in meaning to ``query``
+        (cosine), with a bonus for the share of the query's words it holds; ties go to the
+        earlier sentence. A sentence cut by the chunk's edge is clipped to the chunk."""
+        doc = self.docs[chunk.doc_id]
+        spans = self._sent_spans.get(chunk.doc_id, [])
+        vecs = self._sent_vecs.get(chunk.doc_id)
+        qvec = self.query_vector(query)
+        terms = set(tokenize(query))
+        best, best_score = "", -math.inf
+        for j, (s, e) in enumerate(spans):
+            s, e = max(s, chunk.start), min(e, chunk.end)
+            if e <= s:
+                continue
+            piece = doc.text[s:e].strip()
+            if not piece:
+                continue
+            overlap = len(terms & set(tokenize(piece))) / len(terms) if terms else 0.0
+            closeness = float(vecs[j] @ qvec) if vecs is not None else 0.0
+            score = closeness + overlap
+            if score > best_score + 1e-9:
+                best, best_score = piece, score
+        return best
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """The chunks of one document, in order."""
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
+
+# --------------------------------------------------------------------------- prompt and answer
+
+PROMPT_INSTRUCTIONS = (
+    "You answer questions using only the numbered sources below. After each fact, cite its "
+    "source number in square brackets, like [1]. If the sources do not contain the answer, "
+    "say that the library does not contain it. If two sources disagree, prefer the one "
+    "updated most recently."
+)
+
+
+def build_prompt(question: str, hits: Sequence[Hit]) -> str:
+    """The augmented prompt, exactly as an LLM would be sent it: instructions, every
+    retrieved chunk with its ``[n]`` source marker, title and date, then the question."""
+    lines = [PROMPT_INSTRUCTIONS, "", "Sources:"]
+    if not hits:
+        lines.append("(no sources were retrieved)")
+    for n, hit in enumerate(hits, start=1):
+        title = hit.title or hit.doc_id
+        date = f", updated {hit.updated}" if hit.updated else ""
+        lines += [f"[{n}] {title} ({hit.doc_id}{date})", hit.text, ""]
+    if hits:
+        lines.pop()
+    lines += ["", f"Question: {question.strip()}", "Answer:"]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation of the grounded answer: marker ``[n]`` is the hit's place in the prompt."""
+
+    n: int
+    doc_id: str
+    title: str
+    updated: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A grounded answer: ``text`` with ``[n]`` citations, the ``sources`` cited, and whether
+    it ``abstained`` because nothing retrieved was close enough."""
+
+    text: str
+    sources: tuple[Source, ...] = ()
+    abstained: bool = False
+    best_similarity: float | None = None
+
+
+NOT_IN_LIBRARY = "The library does not contain this."
+
+
+def _closeness(hit: Hit) -> float:
+    return hit.similarity if hit.similarity is not None else hit.score
+
+
+def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Answer:
+    """An extractive answer: the best-matching sentence of the closest hits, each with its
+    citation; abstains when no hit's similarity reaches ``min_score``.
+
+    Parameters
+    ----------
+    question
+        The question asked.
+    hits
+        The retrieved chunks, in prompt order (their ``[n]`` markers).
+    min_score
+        The minimum cosine similarity (``Hit.similarity``, else ``Hit.score``) a hit needs
+        for the answer to quote it.
+    """
+    if not question.strip():
+        return Answer("Ask a question first.", abstained=True)
+    if not hits:
+        return Answer(NOT_IN_LIBRARY + " Nothing was retrieved.", abstained=True)
+    best = max(_closeness(h) for h in hits)
+    if best < min_score:
+        return Answer(
+            f"{NOT_IN_LIBRARY} The closest passage has similarity {best:.2f}, below the "
+            f"minimum of {min_score:.2f}.",
+            abstained=True,
+            best_similarity=best,
+        )
+    numbered = sorted(
+        (
+            (n, h)
+            for n, h in enumerate(hits, start=1)
+            if _closeness(h) >= max(min_score, best - ANSWER_MARGIN)
+        ),
+        key=lambda nh: -_closeness(nh[1]),
+    )
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for n, hit in numbered:
+        sentence = hit.sentence or _overlap_sentence(question, hit.text)
+        if not sentence or sentence in seen:
+            continue
+        seen.add(sentence)
+        sources.append(Source(n, hit.doc_id, hit.title or hit.doc_id, hit.updated, sentence))
+        if len(sources) == ANSWER_SENTENCES:
+            break
+    if not sources:
+        return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best)
+    text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
+    return Answer(text, tuple(sources), abstained=False, best_similarity=best)
+
+
+def _overlap_sentence(question: str, text: str) -> str:
+    terms = set(tokenize(question))
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    if not sentences:
+        return ""
+    return max(sentences, key=lambda s: len(terms & set(tokenize(s))))
+
+
+# --------------------------------------------------------------------------- the fine-tuned brain
+
+
+@dataclass
+class FineTunedBrain:
+    """A stand-in for a model fine-tuned on the library as it stood on ``trained_on``.
+
+    It "remembers" its snapshot (found by the same dense search, standing in for what the
+    weights absorbed) and answers with no sources. Editing the library does not change it;
+    only :meth:`retrained` does.
+    """
+
+    trained_on: str
+    docs: list[Doc]
+    retriever: Retriever = field(repr=False)
+
+    @classmethod
+    def train(
+        cls, docs: Iterable[Doc], trained_on: str, *, encoder: Encoder | None = None
+    ) -> FineTunedBrain:
+        """Freeze ``docs`` as the brain's memory on ``trained_on``."""
+        docs = list(docs)
+        return cls(trained_on, docs, Retriever(docs, encoder=encoder))
+
+    def answer(self, question: str, min_score: float) -> str:
+        """The brain's answer from memory: one remembered sentence, no citation."""
+        if not question.strip():
+            return "Ask a question first."
+        hits = self.retriever.search(question, k=1, method="dense")
+        if not hits or _closeness(hits[0]) < min_score:
+            return "I don't remember anything about that."
+        return hits[0].sentence or hits[0].text
+
+    def knows(self, doc: Doc) -> bool:
+        """Whether this exact version of ``doc`` is in the brain's memory."""
+        return any(d == doc for d in self.docs)
+
+
+@dataclass(frozen=True)
+class RetrainCost:
+    """What one retraining run costs, from the cost model's assumptions."""
+
+    tokens: float
+    epochs: float
+    price_per_million: float
+    tokens_per_hour: float
+
+    @property
+    def dollars(self) -> float:
+        """training_tokens × epochs × price per 1M tokens / 1,000,000."""
+        return self.tokens * self.epochs * self.price_per_million / 1_000_000
+
+    @property
+    def hours(self) -> float:
+        """Simulated GPU-hours: tokens processed (tokens × epochs) / throughput."""
+        return self.tokens * self.epochs / self.tokens_per_hour
+
+
+# --------------------------------------------------------------------------- editing and JSON
+
+
+def validate_doc(title: str, text: str, *, updated: str = "") -> list[str]:
+    """Problems with a document a user typed; empty when it can go in the library."""
+    problems = []
+    if not title.strip():
+        problems.append("The title is required.")
+    elif len(title) > MAX_TITLE_CHARS:
+        problems.append(f"The title is {len(title):,} characters; at most {MAX_TITLE_CHARS}.")
+    if not text.strip():
+        problems.append("The text is required.")
+    elif len(text) > MAX_TEXT_CHARS:
+        problems.append(f"The text is {len(text):,} characters; at most {MAX_TEXT_CHARS:,}.")
+    if updated and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
+        problems.append(f"The date {updated!r} is not in the form YYYY-MM-DD.")
+    return problems
+
+
+def new_doc_id(title: str, existing: Iterable[str]) -> str:
+    """A short unique id made from ``title`` (``"my-title"``, ``"my-title-2"``, ...)."""
+    base = "-".join(re.findall(r"[a-z0-9]+", title.lower()))[:40].strip("-") or "doc"
+    taken = set(existing)
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def library_to_json(docs: Iterable[Doc]) -> str:
+    """The library as a JSON file a user can keep and import again."""
+    payload = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "docs": [asdict(d) for d in docs],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def _reject_constant(name: str) -> Any:
+    raise LibraryError(f"the file contains {name}, which is not allowed in a library")
+
+
+def library_from_json(text: str | bytes) -> list[Doc]:
+    """Parse and validate a library exported by :func:`library_to_json`.
+
+    Raises
+    ------
+    LibraryError
+        With a message a user can act on: not JSON, wrong shape, a document missing a
+        field, a text too long, duplicate ids, too many documents.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LibraryError("The file is not UTF-8 text; export the library again.") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise LibraryError(
+            f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from None
+    except RecursionError:
+        raise LibraryError("The file is nested too deeply to be a library.") from None
+    if isinstance(data, dict):
+        if data.get("format", JSON_FORMAT) != JSON_FORMAT:
+            raise LibraryError(f"The file's format is {data.get('format')!r}, not a library.")
+        raw_docs = data.get("docs")
+    else:
+        raw_docs = data
+    if not isinstance(raw_docs, list):
+        raise LibraryError('The file needs a list of documents under "docs".')
+    if not raw_docs:
+        raise LibraryError("The file has no documents.")
+    if len(raw_docs) > MAX_DOCS:
+        raise LibraryError(f"The file has {len(raw_docs)} documents; at most {MAX_DOCS}.")
+    docs, seen = [], set()
+    for i, raw in enumerate(raw_docs, start=1):
+        if not isinstance(raw, dict):
+            raise LibraryError(f"Document {i} is not an object with id, title and text.")
+        bad = [k for k in ("id", "title", "text") if not isinstance(raw.get(k), str)]
+        if bad:
+            raise LibraryError(f"Document {i} needs text fields {', '.join(bad)}.")
+        for k in ("topic", "updated"):
+            if not isinstance(raw.get(k, ""), str):
+                raise LibraryError(f"Document {i}: {k} must be text.")
+        doc_id = raw["id"].strip()
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", doc_id):
+            raise LibraryError(
+                f"Document {i}: id {doc_id[:40]!r} must be 1-80 letters, digits, '-', '_' or '.'."
+            )
+        if doc_id in seen:
+            raise LibraryError(f"Document {i}: the id {doc_id!r} appears twice.")
+        seen.add(doc_id)
+        problems = validate_doc(raw["title"], raw["text"], updated=raw.get("updated", ""))
+        if problems:
+            raise LibraryError(f"Document {i} ({doc_id}): {' '.join(problems)}")
+        docs.append(
+            Doc(doc_id, raw["title"], raw["text"], raw.get("topic", ""), raw.get("updated", ""))
+        )
+    return docs
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def pca_2d(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A deterministic 2-D PCA of the rows of ``matrix``.
+
+    Returns
+    -------
+    mean, components
+        ``components`` is ``(2, d)``; each axis's sign is fixed so that its largest
+        coefficient is positive, so the same data always gives the same picture.
+    """
+    mean = matrix.mean(axis=0)
+    centred = matrix - mean
+    if matrix.shape[0] < 2:
+        comps = np.zeros((2, matrix.shape[1]), dtype=float)
+        comps[0, 0] = 1.0
+        if matrix.shape[1] > 1:
+            comps[1, 1] = 1.0
+        return mean, comps
+    _, _, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=False)
+    comps = vt[:2].copy()
+    if comps.shape[0] < 2:
+        comps = np.vstack([comps, np.zeros_like(comps[0])])
+    for row in comps:
+        if row[np.argmax(np.abs(row))] < 0:
+            row *= -1
+    return mean, comps
+
+
+def project(vectors: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """Coordinates of ``vectors`` on the PCA axes of :func:`pca_2d`."""
+    return (np.atleast_2d(vectors) - mean) @ components.T
+
+
+# --------------------------------------------------------------------------- optional LLM
+
+
+def ask_endpoint(
+    base_url: str, model: str, prompt: str, *, api_key: str = "", timeout: float = 60
+) -> str:
+    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint; return the
+    reply's text. Only ever called when the user turned it on and gave the address.
+
+    Raises
+    ------
+    LibraryError
+        With a readable message for a bad address, a network failure or an odd reply.
+    """
+    url = base_url.strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise LibraryError("The endpoint must start with http:// or https://.")
+    if not url.endswith("/chat/completions"):
+        url += "/chat/completions"
+    body = json.dumps(
+        {"model": model.strip(), "messages": [{"role": "user", "content": prompt}]}
+    ).encode()
+    headers = {"Content-Type": "application/json"}
+    if api_key.strip():
+        headers["Authorization"] = f"Bearer {api_key.strip()}"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            reply = json.loads(resp.read(2_000_000).decode("utf-8", "replace"))
+    except urllib.error.HTTPError as exc:
+        raise LibraryError(f"The endpoint answered HTTP {exc.code} ({exc.reason}).") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise LibraryError(f"Could not reach the endpoint: {exc}.") from None
+    except json.JSONDecodeError:
+        raise LibraryError("The endpoint did not answer with JSON.") from None
+    try:
+        return str(reply["choices"][0]["message"]["content"])
+    except (KeyError, IndexError, TypeError):
+        raise LibraryError("The endpoint's reply has no choices[0].message.content.") from None
