@@ -98,3 +98,69 @@ def new_figure(*, title: str, x_title: str = "", y_title: str = "", **layout: An
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return fig
+
+
+# --------------------------------------------------------------------------- which path (issue 6)
+
+#: The palette idea of each "Which path?" path (prompting is the unchanged base model).
+PATH_IDEAS: dict[str, str] = {
+    "prompting": "base",
+    "rag": "rag",
+    "fine_tune": "fine_tune",
+    "hybrid": "hybrid",
+}
+
+
+def path_scores(
+    *,
+    scores: dict[str, float],
+    labels: dict[str, str],
+    recommended: str,
+    title: str,
+    x_title: str,
+    marker_text: str = "recommended",
+) -> go.Figure:
+    """Horizontal bars: each path's score, the recommended one marked in words, not colour alone.
+
+    Parameters
+    ----------
+    scores
+        Points per path (keys of :data:`PATH_IDEAS`), in the order to draw them, top first.
+    labels
+        Each path's name as the reader should see it.
+    recommended
+        The path to mark.
+    title, x_title
+        The chart's finding, and the axis title with its unit.
+    marker_text
+        The word put after the recommended path's score.
+    """
+    paths = list(scores)
+    names = [labels[p] for p in paths]
+    values = [scores[p] for p in paths]
+    text = [
+        f"{v:+g}" + (f"  ◀ {marker_text}" if p == recommended else "")
+        for p, v in zip(paths, values, strict=True)
+    ]
+    span = max([abs(v) for v in values] + [1.0])
+    fig = new_figure(title=title, x_title=x_title, showlegend=False, height=300)
+    fig.add_trace(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker={
+                "color": [PALETTE[PATH_IDEAS[p]] for p in paths],
+                "pattern": {"shape": ["" if p == recommended else "/" for p in paths]},
+            },
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:+g} points<extra></extra>",
+        )
+    )
+    # Room on both sides for the outside labels; the zero line separates for from against.
+    fig.update_xaxes(range=[-span * 1.25, span * 1.9], zeroline=True, zerolinewidth=2)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 50})
+    return fig

@@ -72,6 +72,7 @@ class Factor:
     label: str
     help: str
     options: tuple[Option, ...]
+    short: str = ""
 
     def option(self, value: Any) -> Option:
         """The option whose value is ``value`` (same type: ``1`` is not ``True``).
@@ -113,7 +114,7 @@ class Weights:
     def table(self) -> pd.DataFrame:
         """Every weight as a long table: question, answer, and the points of each path."""
         rows = [
-            {"question": f.label, "answer": o.label, **{p: o.points[p] for p in self.paths}}
+            {"question": f.short, "answer": o.label, **{p: o.points[p] for p in self.paths}}
             for f in self.factors
             for o in f.options
         ]
@@ -145,8 +146,8 @@ class Recommendation:
     details
         The same reasons with their lab links and the points each answer gave.
     contributions
-        One row per question (index: the question key) with columns ``question``, ``answer``
-        and one column of points per path.
+        One row per question (index: the question key) with columns ``question`` (its
+        short name), ``answer`` (the chosen option's label) and one column of points per path.
     runner_up
         The second-best path.
     margin
@@ -248,7 +249,13 @@ def load_weights(root: Path = CONTENT_DIR) -> Weights:
         if len(set(values)) != len(values):
             raise ContentError(path, f"{where} ({raw['key']}) repeats an option value")
         factors.append(
-            Factor(str(raw["key"]), str(raw["label"]), str(raw.get("help", "")), options)
+            Factor(
+                key=str(raw["key"]),
+                label=str(raw["label"]),
+                help=str(raw.get("help", "")),
+                options=options,
+                short=str(raw.get("short", raw["label"])),
+            )
         )
     keys = tuple(f.key for f in factors)
     if keys != QUESTIONS:
@@ -367,7 +374,7 @@ def recommend(answers: dict[str, Any], weights: Weights | None = None) -> Recomm
         rows.append(
             {
                 "key": factor.key,
-                "question": factor.label,
+                "question": factor.short,
                 "answer": opt.label,
                 **{p: opt.points[p] for p in weights.paths},
             }
