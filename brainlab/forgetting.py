@@ -695,3 +695,16 @@ def summary(runs: dict[tuple[str, int], Run]) -> pd.DataFrame:
             "seeds",
         ],
     )
+
+
+def fit_exponential_strength(hours: np.ndarray, retention: np.ndarray) -> float:
+    """Least-squares memory strength S (hours) of R = e^(−t/S) for retention data in [0, 1].
+
+    Searched on a fine logarithmic grid from 0.01 h to 10,000 h (robust, no optimiser
+    needed). Used to show how badly the textbook exponential fits Ebbinghaus's data.
+    """
+    t = np.asarray(hours, dtype=float)[:, None]
+    r = np.asarray(retention, dtype=float)[:, None]
+    grid = np.geomspace(0.01, 10_000, 4001)[None, :]
+    sse = ((np.exp(-t / grid) - r) ** 2).sum(axis=0)
+    return float(grid[0, int(np.argmin(sse))])
