@@ -188,6 +188,11 @@ def _reconcile() -> None:
         if widget in seen and moved is not None and moved != seen[widget]:
             st.session_state[VALUES][key] = float(moved)
             st.session_state[VERSION] += 1
+
+
+def _sync_sliders() -> None:
+    """Show the current values on the sliders (before they are drawn in this run)."""
+    seen: dict[str, Any] = st.session_state.setdefault(SLIDER_SEEN, {})
     for widget, (key, *_rest) in _QUICK_STEPS.items():
         value = _number(st.session_state[VALUES].get(key))
         if value is not None:
@@ -222,6 +227,12 @@ def _scenario_controls() -> None:
             icon=":material/restart_alt:",
             width="stretch",
         )
+    # A scenario chosen through the link is only known once the picker exists: load it now,
+    # before the sliders are drawn.
+    if choice != st.session_state.get(PRESET_SEEN):
+        _load_scenario(choice)
+        st.session_state[PRESET_SEEN] = choice
+        st.session_state[SLIDER_SEEN] = {}
     if choice in presets:
         st.caption(presets[choice].description)
 
@@ -541,6 +552,7 @@ def lab(page: Lesson) -> None:
     _reconcile()
     section(page, "scenario")
     _scenario_controls()
+    _sync_sliders()
     _quick_sliders()
     _table_and_files()
 
