@@ -233,3 +233,17 @@ def test_matching_preset_finds_the_nearest_scenario():
 
 def test_the_default_preset_is_the_one_marked():
     assert decision.default_preset().id == "customer_service"
+
+
+def test_every_scenario_names_an_existing_cost_lab_preset():
+    from brainlab import costs
+
+    cost_presets = costs.load_presets()
+    for preset in load_presets():
+        assert preset.cost_preset == "" or preset.cost_preset in cost_presets, preset.id
+    # The lesson's four named scenarios each have their cost preset.
+    named = {p.id: p.cost_preset for p in load_presets()}
+    assert named["customer_service"] == "customer_service"
+    assert named["news_summary"] == "news_summariser"
+    assert named["medical"] == "medical_specialist"
+    assert named["legal"] == "legal_analysis"

@@ -105,14 +105,14 @@ def checkpoint(page: Lesson) -> None:
     st.divider()
     st.header(f":material/quiz: {words['heading']}", anchor=f"{page.slug}-checkpoint")
     st.caption(words["intro"])
-    for n, question in enumerate(questions, start=1):
+    for question in questions:
         key = _widget_key(question)
         previous = stored.get(question.key)
         # A radio that lost its state (a fresh widget after reset, say) starts from the
         # stored answer; otherwise its own state rules and ``index`` is not consulted.
         index = previous if key not in st.session_state and previous is not None else None
         choice = st.radio(
-            f"**{n}.** {render(question.question, v)}",
+            render(question.question, v),
             options=range(len(question.choices)),
             index=index,
             format_func=lambda i, q=question: render(q.choices[i].text, v),
