@@ -82,7 +82,10 @@ class MiniLMEncoder:
         if not texts:
             return []
         with self._lock:
-            ids = self._model.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: counting a long text is the point here, not a mistake to warn of.
+            ids = self._model.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [len(row) for row in ids["input_ids"]]
 
 

@@ -38,6 +38,10 @@ MAX_TEXT_CHARS = 5_000
 MAX_TITLE_CHARS = 200
 MAX_DOCS = 300
 MAX_QUESTION_CHARS = 1_000
+#: Weight of the shared-word share in choosing a hit's best sentence (added to the cosine):
+#: enough to break near-ties, small enough that "Price: 44 euros." beats the sentence that
+#: merely repeats the product's name.
+SENTENCE_WORD_BONUS = 0.2
 #: How many sentences the extractive answer quotes at most, and how far below the best hit's
 #: similarity another hit may be and still be quoted (further off, it is more noise than help).
 ANSWER_SENTENCES = 2
@@ -529,7 +533,7 @@ class Retriever:
 
     def best_sentence(self, query: str, chunk: Chunk) -> str:
         """The part of ``chunk`` that is the sentence closest in meaning to ``query``
-        (cosine), with a bonus for the share of the query's words it holds; ties go to the
+        (cosine), plus a small bonus for the share of the query's words it holds; ties go to the
         earlier sentence. A sentence cut by the chunk's edge is clipped to the chunk."""
         doc = self.docs[chunk.doc_id]
         spans = self._sent_spans.get(chunk.doc_id, [])
@@ -546,7 +550,7 @@ class Retriever:
                 continue
             overlap = len(terms & set(tokenize(piece))) / len(terms) if terms else 0.0
             closeness = float(vecs[j] @ qvec) if vecs is not None else 0.0
-            score = closeness + overlap
+            score = closeness + SENTENCE_WORD_BONUS * overlap
             if score > best_score + 1e-9:
                 best, best_score = piece, score
         return best
