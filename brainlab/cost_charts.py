@@ -52,7 +52,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def _vline(x: float, *, dash: str, width: float = 1.5) -> dict:
     """A vertical line across the plot, as a layout shape (much faster than add_vline).
 
-    On a log axis ``x`` is log10 of the value, as plotly wants for shapes.
+    ``x`` is in data units, also on a log axis.
     """
     return {
         "type": "line",
@@ -162,7 +162,12 @@ def monthly_stack_figure(
                 name=component_names.get(component, component),
                 marker={
                     "color": [_colour(s) for s in strategies],
-                    "pattern": {"shape": PATTERNS[component], "fgcolor": "#FFFFFF", "size": 8},
+                    "pattern": {
+                        "shape": PATTERNS[component],
+                        "fgcolor": "#FFFFFF",
+                        "size": 8,
+                        "fillmode": "overlay",
+                    },
                     "line": {"color": "#FFFFFF", "width": 1},
                 },
                 hovertemplate=(
@@ -235,8 +240,9 @@ def per_thousand_figure(
         (current, current_label, "dot"),
     ):
         if value is not None and value > 0:
-            x = float(np.log10(value))  # log axis: shapes and annotations take log10
-            shapes.append(_vline(x, dash=dash, width=2))
+            # On a log axis, plotly takes shapes in data units but annotations in log10.
+            x = float(np.log10(value))
+            shapes.append(_vline(float(value), dash=dash, width=2))
             notes.append(
                 {
                     "x": x,
@@ -290,7 +296,12 @@ def tornado_figure(
                 customdata=np.stack([rows[values], rows[column]], axis=-1),
                 marker={
                     "color": colour,
-                    "pattern": {"shape": pattern, "fgcolor": "#000000", "size": 8},
+                    "pattern": {
+                        "shape": pattern,
+                        "fgcolor": "#000000",
+                        "size": 8,
+                        "fillmode": "overlay",
+                    },
                     "line": {"color": "#000000", "width": 1},
                 },
                 hovertemplate=(
@@ -375,5 +386,6 @@ def band_figure(
         )
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", tickprefix="$", separatethousands=True)
-    fig.update_layout(height=440)
+    # Four legend entries wrap at narrow widths: below the axis they cannot cover the title.
+    fig.update_layout(height=500, legend={"y": -0.2, "yanchor": "top"})
     return fig

@@ -121,6 +121,14 @@ def _count(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _about(x: float) -> str:
+    """A computed volume to two significant figures: 8,472,659 reads as 8,500,000."""
+    if x <= 0:
+        return "0"
+    digits = max(0, math.floor(math.log10(x)) - 1)
+    return f"{round(x, -digits):,.0f}"
+
+
 # --------------------------------------------------------------------------- state
 
 
@@ -410,10 +418,10 @@ def verdict(p: Mapping[str, float], a: str, b: str, names: Mapping[str, str]) ->
     other = b if per_query_winner == a else a
     if p["queries_per_month"] < crossing:
         second = _r(
-            v["pays_back_above"], winner=names[per_query_winner], crossover=_count(crossing)
+            v["pays_back_above"], winner=names[per_query_winner], crossover=_about(crossing)
         )
     else:
-        second = _r(v["cheaper_below"], other=names[other], crossover=_count(crossing))
+        second = _r(v["cheaper_below"], other=names[other], crossover=_about(crossing))
     return f"{first} {second}"
 
 
@@ -481,7 +489,7 @@ def figures(p: Mapping[str, float], a: str, b: str, names: Mapping[str, str]) ->
     crossing = costs.crossover_volume(p, a, b) if a != b else None
     per_k = costs.cost_per_thousand(p, costs.volume_grid(p))
     if crossing is not None:
-        title = _r(c["per_k_title"], a=names[a], b=names[b], crossover=_count(crossing))
+        title = _r(c["per_k_title"], a=names[a], b=names[b], crossover=_about(crossing))
     else:
         title = _r(c["per_k_title_none"], cheaper=names[cheaper])
     fig = cost_charts.per_thousand_figure(
