@@ -63,7 +63,7 @@ def forgetting_curve_figure(
         Step at which fine-tuning starts (the pretraining band ends there).
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.update_layout(charts.base_layout(height=620, margin={"l": 70, "r": 20, "t": 110, "b": 60}))
+    fig.update_layout(charts.base_layout(height=700, margin={"l": 70, "r": 20, "t": 110, "b": 60}))
     fig.update_layout(title_text=title, hovermode="x unified")
     panels = (("general_accuracy", "general", 1), ("specialist_accuracy", "specialist", 2))
     last_step = int(curves["step"].max()) if len(curves) else pretrain_steps
@@ -145,7 +145,8 @@ def forgetting_curve_figure(
     fig.update_yaxes(title_text=general_axis, row=1, col=1)
     fig.update_yaxes(title_text=specialist_axis, row=2, col=1)
     fig.update_xaxes(title_text=x_axis, range=[0, last_step], row=2, col=1)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.07, "x": 0})
+    # The legend goes under the plot: above it, it would collide with a two-line title.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
     return fig
 
 
@@ -170,7 +171,13 @@ def regions_figure(
     pairs. General questions are outlined in the general colour, specialist ones in the
     specialist colour; a marker's shape is its right answer.
     """
-    fig = charts.new_figure(title=title, x_title=x_title, y_title=y_title, height=560)
+    fig = charts.new_figure(
+        title=title,
+        x_title=x_title,
+        y_title=y_title,
+        height=600,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+    )
     n = len(ANSWER_TINTS)
     # A stepped colour scale: answer k gets exactly tint k.
     scale = []

@@ -64,7 +64,8 @@ def test_guess_then_reveal_shows_the_result_beside_the_guess():
 def test_the_curve_overlays_every_strategy_with_bands_and_the_rag_line_is_flat():
     at = revealed()
     fig = chart(at, 0)
-    assert "keeps" in fig["layout"]["title"]["text"]
+    title = fig["layout"]["title"]["text"]
+    assert "Full specialist training keeps" in title and "{" not in title
     lines = [t for t in fig["data"] if t.get("mode") == "lines+markers"]
     names = {t["name"] for t in lines}
     assert {"Full specialist training", "Revising old lessons", "The super library"} <= names

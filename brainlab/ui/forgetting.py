@@ -323,17 +323,18 @@ def curve_chart(result: Comparison, strategies: list[str]) -> None:
     w = words()["curve"]
     table = result.summary.set_index("strategy")
     if {"naive", "rag"} <= set(strategies):
-        title = w["title"].format(
+        # Terms first, numbers second: format() would eat the {{term}} braces.
+        title = say(w["title"]).format(
             naive=table.loc["naive", "general_kept"], rag=table.loc["rag", "general_kept"]
         )
     else:
-        title = w["title_plain"]
+        title = say(w["title_plain"])
     labels = {s: strategy_label(s) for s in strategies}
     fig = fc.forgetting_curve_figure(
         curves=result.curves,
         labels=labels,
         pretrain_steps=result.pretrain_steps,
-        title=say(title),
+        title=title,
         general_axis=say(w["general_axis"]),
         specialist_axis=say(w["specialist_axis"]),
         x_axis=say(w["x_axis"]),
@@ -421,14 +422,16 @@ def rag_metrics(result: Comparison) -> None:
     cols[0].metric(
         say(w["general_metric"]),
         f"{rag['general_after']:.0%}",
-        delta=say(w["naive_delta"]).format(delta=rag["general_after"] - naive["general_after"]),
+        delta=say(w["naive_delta"]).format(
+            delta=100 * (rag["general_after"] - naive["general_after"])
+        ),
         border=True,
     )
     cols[1].metric(
         say(w["specialist_metric"]),
         f"{rag['specialist_after']:.0%}",
         delta=say(w["naive_delta"]).format(
-            delta=rag["specialist_after"] - naive["specialist_after"]
+            delta=100 * (rag["specialist_after"] - naive["specialist_after"])
         ),
         delta_color="off",
         border=True,

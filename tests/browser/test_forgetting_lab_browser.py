@@ -45,7 +45,9 @@ def test_forgetting_lab_in_action(browser, app_url, theme, width):
     slider.focus()
     for _ in range(5):
         page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(1500)  # the rerun starts after the slider settles
     wait_idle(page)
+    page.get_by_text("Training the network").wait_for(state="detached", timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     overflow = page.evaluate(
         "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
