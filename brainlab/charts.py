@@ -142,7 +142,8 @@ def path_scores(
         f"{v:+g}" + (f"  ◀ {marker_text}" if p == recommended else "")
         for p, v in zip(paths, values, strict=True)
     ]
-    span = max([abs(v) for v in values] + [1.0])
+    low, high = min([0.0, *values]), max([0.0, *values])
+    width = max(high - low, 1.0)
     fig = new_figure(title=title, x_title=x_title, showlegend=False, height=300)
     fig.add_trace(
         go.Bar(
@@ -155,12 +156,19 @@ def path_scores(
             },
             text=text,
             textposition="outside",
+            textfont={"size": FONT_SIZE},
             cliponaxis=False,
             hovertemplate="%{y}: %{x:+g} points<extra></extra>",
         )
     )
-    # Room on both sides for the outside labels; the zero line separates for from against.
-    fig.update_xaxes(range=[-span * 1.25, span * 1.9], zeroline=True, zerolinewidth=2)
-    fig.update_yaxes(autorange="reversed")
+    # Room for the outside labels (the right one is longer: it says "recommended"); the
+    # zero line separates the points for a path from the points against it.
+    fig.update_xaxes(
+        range=[low - 0.2 * width - (0.15 * width if low < 0 else 0), high + 0.6 * width],
+        zeroline=True,
+        zerolinewidth=2,
+        tickfont={"size": FONT_SIZE},
+    )
+    fig.update_yaxes(autorange="reversed", tickfont={"size": FONT_SIZE})
     fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 50})
     return fig

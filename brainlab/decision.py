@@ -12,7 +12,7 @@ lesson says they need; the tests check the weights still give it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ class Weights:
     close_call: float
     path_labels: dict[str, str]
     path_summaries: dict[str, str]
+    path_short: dict[str, str] = field(default_factory=dict)
 
     def factor(self, key: str) -> Factor:
         """The question with this key."""
@@ -263,7 +264,15 @@ def load_weights(root: Path = CONTENT_DIR) -> Weights:
             path, f"the questions must be {list(QUESTIONS)} in order, not {list(keys)}"
         )
     close = _number(data.get("close_call", 0), "close_call", path)
-    return Weights(paths, tuple(factors), close, dict(labels), dict(summaries))
+    short = data.get("path_short", {})
+    return Weights(
+        paths,
+        tuple(factors),
+        close,
+        dict(labels),
+        dict(summaries),
+        {p: str(short.get(p) or labels[p]) for p in paths},
+    )
 
 
 def load_presets(root: Path = CONTENT_DIR) -> tuple[Preset, ...]:

@@ -8,6 +8,8 @@ never sees streamlit, so scoring is the same in a test and on the page.
 
 from __future__ import annotations
 
+import random
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,18 @@ class Question:
     def answer(self) -> int:
         """The index of the right option."""
         return next(i for i, c in enumerate(self.choices) if c.correct)
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        """The order to show the options in: shuffled, the same on every visit.
+
+        Authors write the right option wherever they like (often first); showing that order
+        would give the answer away. The shuffle is seeded by the question's key, so it is
+        stable across reruns, sessions and machines.
+        """
+        indices = list(range(len(self.choices)))
+        random.Random(zlib.crc32(self.key.encode("utf-8"))).shuffle(indices)
+        return tuple(indices)
 
     def is_correct(self, choice: int) -> bool:
         """Whether option ``choice`` (an index) is the right one."""

@@ -139,7 +139,8 @@ def test_the_cost_estimate_is_the_cost_labs_twelve_month_total_for_the_matching_
         costs.apply_preset(costs.default_assumptions(), "legal_analysis"), months=12
     )
     metric = at.metric[0]
-    assert metric.label.endswith("Specialist training")
+    assert metric.label == "Cost over 12 months"
+    assert "for Specialist training, on the Cost lab's model" in texts(at)
     assert metric.value == f"${expected['fine_tune']:,.0f}"
     assert f"${expected['prompt_only']:,.0f}" in texts(at)
     assert "Legal analysis" in texts(at)

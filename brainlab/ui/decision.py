@@ -67,18 +67,21 @@ def _fill(preset: Preset) -> None:
 def preset_buttons(presets: tuple[Preset, ...]) -> None:
     """One button per lesson scenario; a click fills in all six answers."""
     w = words()
-    cols = st.columns(3)
-    for i, preset in enumerate(presets):
-        with cols[i % 3]:
-            st.button(
-                preset.label,
-                key=f"which_path_preset_{preset.id}",
-                icon=preset.icon or None,
-                on_click=_fill,
-                args=(preset,),
-                help=_say(w["preset_help"], description=preset.description),
-                width="stretch",
-            )
+    per_row = 3
+    # Row by row, so that on a phone (where columns stack) the order stays the lesson's.
+    for start in range(0, len(presets), per_row):
+        cols = st.columns(per_row)
+        for col, preset in zip(cols, presets[start : start + per_row], strict=False):
+            with col:
+                st.button(
+                    preset.label,
+                    key=f"which_path_preset_{preset.id}",
+                    icon=preset.icon or None,
+                    on_click=_fill,
+                    args=(preset,),
+                    help=_say(w["preset_help"], description=preset.description),
+                    width="stretch",
+                )
 
 
 def questionnaire(weights: Weights, start: Preset) -> dict[str, Any]:
@@ -177,10 +180,8 @@ def cost_estimate(rec: Recommendation, weights: Weights, preset: Preset) -> None
     except (ContentError, KeyError, ValueError, OSError) as exc:
         st.info(_say(w["cost_unavailable"], error=exc), icon=":material/payments:")
         return
-    st.metric(
-        f"{w['cost_heading']}: {path_label(weights, rec.path)}",
-        f"${totals[_COST_STRATEGY[rec.path]]:,.0f}",
-    )
+    st.metric(w["cost_heading"], f"${totals[_COST_STRATEGY[rec.path]]:,.0f}")
+    st.caption(_say(w["cost_path"], path=path_label(weights, rec.path)))
     others = " · ".join(
         f"{path_label(weights, p)} ${totals[_COST_STRATEGY[p]]:,.0f}"
         for p in PATHS
@@ -221,7 +222,7 @@ def score_chart(rec: Recommendation, weights: Weights) -> None:
 
 def _points_table(frame: pd.DataFrame, weights: Weights, total: dict[str, float] | None) -> None:
     w = words()
-    labels = {p: path_label(weights, p) for p in PATHS}
+    labels = {p: render(weights.path_short[p], vocab()) for p in PATHS}
     table = frame[["question", "answer", *PATHS]].copy()
     if total is not None:
         table.loc["__total__"] = {"question": w["table_total"], "answer": "", **total}
@@ -233,8 +234,14 @@ def _points_table(frame: pd.DataFrame, weights: Weights, total: dict[str, float]
         hide_index=True,
         width="stretch",
         column_config={
-            labels[p]: st.column_config.NumberColumn(format="%+.1f", help=w["table_points_help"])
-            for p in PATHS
+            w["table_question"]: st.column_config.TextColumn(width=110),
+            w["table_answer"]: st.column_config.TextColumn(width=110),
+            **{
+                labels[p]: st.column_config.NumberColumn(
+                    format="%+.1f", help=_say(w["table_points_help"], path=path_label(weights, p))
+                )
+                for p in PATHS
+            },
         },
     )
 

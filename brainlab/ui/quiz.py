@@ -66,7 +66,7 @@ def _reset() -> None:
 
 
 def _feedback(question: quiz.Question, choice: int, words: dict[str, Any]) -> None:
-    """Right or wrong at once, then why each option is right or wrong."""
+    """Right or wrong at once, then why each other option is right or wrong."""
     v = _vocab()
     chosen = question.choices[choice]
     if chosen.correct:
@@ -74,9 +74,10 @@ def _feedback(question: quiz.Question, choice: int, words: dict[str, Any]) -> No
     else:
         st.error(f"**{words['wrong']}** {render(chosen.why, v)}", icon=":material/cancel:")
     lines = []
-    for i, c in enumerate(question.choices):
+    for i in question.order:
         if i == choice:
             continue
+        c = question.choices[i]
         mark = (
             f":material/check: *{words['right_mark']}*"
             if c.correct
@@ -105,21 +106,27 @@ def checkpoint(page: Lesson) -> None:
     st.divider()
     st.header(f":material/quiz: {words['heading']}", anchor=f"{page.slug}-checkpoint")
     st.caption(words["intro"])
-    for question in questions:
+    for n, question in enumerate(questions, start=1):
         key = _widget_key(question)
+        order = list(question.order)
         previous = stored.get(question.key)
         # A radio that lost its state (a fresh widget after reset, say) starts from the
         # stored answer; otherwise its own state rules and ``index`` is not consulted.
-        index = previous if key not in st.session_state and previous is not None else None
+        index = order.index(previous) if key not in st.session_state and previous in order else None
+        text = render(question.question, v)
+        # The question in body-size bold type (a radio label is small); the radio keeps it
+        # as its (hidden) label for screen readers.
+        st.markdown(f"**{n}\\. {text}**")
         choice = st.radio(
-            render(question.question, v),
-            options=range(len(question.choices)),
+            text,
+            options=order,
             index=index,
             format_func=lambda i, q=question: render(q.choices[i].text, v),
             key=key,
             on_change=_record,
             args=(question,),
             help=words["radio_help"],
+            label_visibility="collapsed",
             persist_state="session",
         )
         if choice is not None:
