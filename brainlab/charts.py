@@ -118,7 +118,7 @@ def path_scores(
     recommended: str,
     title: str,
     x_title: str,
-    marker_text: str = "recommended",
+    marker_text: str = "best",
 ) -> go.Figure:
     """Horizontal bars: each path's score, the recommended one marked in words, not colour alone.
 
@@ -127,24 +127,24 @@ def path_scores(
     scores
         Points per path (keys of :data:`PATH_IDEAS`), in the order to draw them, top first.
     labels
-        Each path's name as the reader should see it.
+        Each path's (short) name as the reader should see it.
     recommended
-        The path to mark.
+        The path to mark: its name in bold with ``marker_text``, its bar solid (the others
+        hatched).
     title, x_title
-        The chart's finding, and the axis title with its unit.
+        The chart's finding (``<br>`` may break it for narrow screens), and the axis title
+        with its unit.
     marker_text
-        The word put after the recommended path's score.
+        The word put after the recommended path's name.
     """
     paths = list(scores)
-    names = [labels[p] for p in paths]
-    values = [scores[p] for p in paths]
-    text = [
-        f"{v:+g}" + (f"  ◀ {marker_text}" if p == recommended else "")
-        for p, v in zip(paths, values, strict=True)
+    names = [
+        f"<b>{labels[p]} ({marker_text})</b>" if p == recommended else labels[p] for p in paths
     ]
+    values = [scores[p] for p in paths]
     low, high = min([0.0, *values]), max([0.0, *values])
     width = max(high - low, 1.0)
-    fig = new_figure(title=title, x_title=x_title, showlegend=False, height=300)
+    fig = new_figure(title=title, x_title=x_title, showlegend=False, height=320)
     fig.add_trace(
         go.Bar(
             x=values,
@@ -154,21 +154,22 @@ def path_scores(
                 "color": [PALETTE[PATH_IDEAS[p]] for p in paths],
                 "pattern": {"shape": ["" if p == recommended else "/" for p in paths]},
             },
-            text=text,
+            text=[f"{v:+g}" for v in values],
             textposition="outside",
             textfont={"size": FONT_SIZE},
             cliponaxis=False,
             hovertemplate="%{y}: %{x:+g} points<extra></extra>",
         )
     )
-    # Room for the outside labels (the right one is longer: it says "recommended"); the
-    # zero line separates the points for a path from the points against it.
+    # Room for the outside value labels; the zero line separates the points for a path
+    # from the points against it.
+    pad = 0.22 * width
     fig.update_xaxes(
-        range=[low - 0.2 * width - (0.15 * width if low < 0 else 0), high + 0.6 * width],
+        range=[low - (pad if low < 0 else 0.05 * width), high + pad],
         zeroline=True,
         zerolinewidth=2,
         tickfont={"size": FONT_SIZE},
     )
     fig.update_yaxes(autorange="reversed", tickfont={"size": FONT_SIZE})
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 50})
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 80, "b": 50})
     return fig

@@ -53,11 +53,12 @@ def test_the_score_bars_show_the_four_scores_in_the_palette():
     at = run_page("which_path", query={"vocab": "Technical"})
     scores = chart_scores(at)
     expected = decision.recommend(decision.default_preset().answers).scores
+    # The recommended path is marked in words (bold, "best"), not by colour alone.
     assert scores == {
-        "Prompt engineering only": expected["prompting"],
-        "RAG": expected["rag"],
+        "Prompt engineering": expected["prompting"],
+        "<b>RAG (best)</b>": expected["rag"],
         "Fine-tuning": expected["fine_tune"],
-        "Both: a hybrid of fine-tuning and RAG": expected["hybrid"],
+        "Both": expected["hybrid"],
     }
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["data"][0]["marker"]["color"] == ["#7F7F7F", "#0072B2", "#D55E00", "#CC79A7"]

@@ -202,12 +202,13 @@ def score_chart(rec: Recommendation, weights: Weights) -> None:
     """A bar per path, in the palette, the recommended one marked in words."""
     w = words()
     labels = {p: path_label(weights, p) for p in PATHS}
+    short = {p: render(weights.path_short[p], vocab()) for p in PATHS}
     name = labels[rec.path]
     fig = charts.path_scores(
         scores={p: rec.scores[p] for p in PATHS},
-        labels=labels,
+        labels=short,
         recommended=rec.path,
-        title=_say(w["chart_title"], path=name, score=rec.scores[rec.path]),
+        title=_say(w["chart_title"], path=short[rec.path], score=rec.scores[rec.path]),
         x_title=w["chart_x"],
         marker_text=w["chart_marker"],
     )
