@@ -8,6 +8,7 @@ in content/ and are rendered in the reader's vocabulary by the UI.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -47,6 +48,22 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+#: Legend at the foot of the figure: at phone width it wraps into rows that would otherwise
+#: cover the title.
+_FOOT_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0}
+
+
+def _finish(fig: go.Figure, title: str, *, height: int, legend_rows: int = 2) -> None:
+    """Wrap the title onto short lines (it must fit a 400 px phone) and make room for it."""
+    lines = textwrap.wrap(title, width=40) or [""]
+    fig.update_layout(
+        title_text="<br>".join(lines),
+        height=height + 24 * (len(lines) - 1),
+        legend=_FOOT_LEGEND,
+        margin={"t": 50 + 24 * len(lines), "b": 70 + 22 * legend_rows},
+    )
 
 
 def _vline(x: float, *, dash: str, width: float = 1.5) -> dict:
@@ -126,7 +143,8 @@ def cumulative_figure(
         fig.update_layout(shapes=[_vline(month, dash="dot")])
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", tickprefix="$", separatethousands=True)
-    fig.update_layout(hovermode="x unified", height=460)
+    fig.update_layout(hovermode="x unified")
+    _finish(fig, title, height=520)
     return fig
 
 
@@ -188,7 +206,8 @@ def monthly_stack_figure(
             hoverinfo="skip",
         )
     )
-    fig.update_layout(barmode="stack", height=480, legend={"y": -0.25, "yanchor": "top"})
+    fig.update_layout(barmode="stack")
+    _finish(fig, title, height=580, legend_rows=3)
     fig.update_yaxes(tickprefix="$", separatethousands=True, rangemode="tozero")
     fig.update_yaxes(range=[0, float(totals.max()) * 1.18 if totals.max() > 0 else 1])
     return fig
@@ -259,7 +278,8 @@ def per_thousand_figure(
             )
     fig.update_xaxes(type="log", separatethousands=True)
     fig.update_yaxes(type="log", tickprefix="$")
-    fig.update_layout(hovermode="x unified", height=460, shapes=shapes, annotations=notes)
+    fig.update_layout(hovermode="x unified", shapes=shapes, annotations=notes)
+    _finish(fig, title, height=520)
     return fig
 
 
@@ -312,12 +332,13 @@ def tornado_figure(
         )
     fig.update_layout(
         barmode="overlay",
-        height=max(320, 60 + 38 * len(rows)),
         margin={"l": 10},
         shapes=[_vline(base, dash="solid", width=2)],
     )
     fig.update_xaxes(tickprefix="$", separatethousands=True)
     fig.update_yaxes(automargin=True)
+    _finish(fig, title, height=max(360, 120 + 38 * len(rows)), legend_rows=1)
+    fig.update_layout(margin={"l": 10})
     return fig
 
 
@@ -386,6 +407,5 @@ def band_figure(
         )
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", tickprefix="$", separatethousands=True)
-    # Four legend entries wrap at narrow widths: below the axis they cannot cover the title.
-    fig.update_layout(height=500, legend={"y": -0.2, "yanchor": "top"})
+    _finish(fig, title, height=540)
     return fig
