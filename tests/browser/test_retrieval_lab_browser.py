@@ -53,7 +53,7 @@ def test_retrieval_lab_after_a_query(browser, app_url, theme, width):
     box = page.locator('[data-testid="stTextInput"] input').first
     box.fill("I misplaced my membership pass, what should I do?")
     box.press("Enter")
-    page.get_by_text("Compare meaning and word matching side by side").click()
+    page.get_by_text("Side by side: meaning vs words").click()
     page.get_by_role("heading", name="Meaning (dense)").wait_for(timeout=30_000)
     wait_idle(page)
     text = _main_text(page)
