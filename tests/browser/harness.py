@@ -95,6 +95,7 @@ class PageVisit:
 
     page: object
     console_errors: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)  # URLs answered with 404
 
 
 def launch(playwright):
@@ -115,7 +116,33 @@ def open_page(browser, url: str, *, theme: str = "light", width: int = DESKTOP) 
         lambda msg: visit.console_errors.append(msg.text) if msg.type == "error" else None,
     )
     page.on("pageerror", lambda exc: visit.console_errors.append(str(exc)))
+    page.on("response", lambda r: visit.not_found.append(r.url) if r.status == 404 else None)
     page.goto(url, wait_until="domcontentloaded")
+    return visit
+
+
+def open_app_page(
+    browser, base: str, url_path: str, title: str, *, theme: str = "light", width: int = DESKTOP
+) -> PageVisit:
+    """Open one page of the app by its address and wait until its heading ``title`` shows.
+
+    Opened on a page's own address, Streamlit's client first probes ``/<page>/_stcore/...``
+    (404) to find the server's base path; when the machine is busy that probe sometimes races
+    the first script run and the client shows "Page not found" and runs the main page. That is
+    Streamlit's, not ours: dismiss it and open the address again (at most three times).
+    """
+    url = f"{base}/{url_path}" if url_path else f"{base}/"
+    visit = open_page(browser, url, theme=theme, width=width)
+    for _ in range(3):
+        wait_idle(visit.page)
+        heading = visit.page.locator('[data-testid="stMainBlockContainer"] h1').first
+        if heading.inner_text().strip() == title:
+            return visit
+        visit.page.keyboard.press("Escape")
+        visit.console_errors.clear()
+        visit.not_found.clear()
+        visit.page.goto(url, wait_until="domcontentloaded")
+    wait_idle(visit.page)
     return visit
 
 

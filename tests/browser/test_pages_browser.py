@@ -10,7 +10,14 @@ import re
 import pytest
 
 from brainlab.content import load_site
-from tests.browser.harness import DESKTOP, NARROW, open_page, screenshot, wait_idle
+from tests.browser.harness import (
+    DESKTOP,
+    NARROW,
+    open_app_page,
+    open_page,
+    screenshot,
+    wait_idle,
+)
 
 PAGES = load_site()
 # Streamlit's own client probes /<page>/_stcore/health and /host-config first when opened on
@@ -18,14 +25,10 @@ PAGES = load_site()
 _ALLOWED_404 = re.compile(r"/_stcore/(health|host-config)$")
 
 
-def page_url(base: str, index: int) -> str:
-    return base + "/" if index == 0 else f"{base}/{PAGES[index].url_path}"
-
-
-def assert_clean(visit, not_found: list[str]) -> None:
+def assert_clean(visit) -> None:
     page = visit.page
     assert page.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception box"
-    unexpected = [u for u in not_found if not _ALLOWED_404.search(u)]
+    unexpected = [u for u in visit.not_found if not _ALLOWED_404.search(u)]
     assert not unexpected, unexpected
     errors = [
         e
@@ -41,10 +44,8 @@ def assert_clean(visit, not_found: list[str]) -> None:
 @pytest.mark.parametrize("index", range(len(PAGES)), ids=[p.slug for p in PAGES])
 def test_page_paints_cleanly_and_is_screenshotted(browser, app_url, index, theme, width):
     spec = PAGES[index]
-    visit = open_page(browser, page_url(app_url, index), theme=theme, width=width)
-    not_found: list[str] = []
-    visit.page.on("response", lambda r: not_found.append(r.url) if r.status == 404 else None)
-    wait_idle(visit.page)
+    url_path = "" if index == 0 else spec.url_path
+    visit = open_app_page(browser, app_url, url_path, spec.title, theme=theme, width=width)
     heading = visit.page.locator('[data-testid="stMainBlockContainer"] h1').first
     assert heading.inner_text().strip() == spec.title
     # The theme really is the one asked for: dark pages have a dark background.
@@ -61,7 +62,7 @@ def test_page_paints_cleanly_and_is_screenshotted(browser, app_url, index, theme
     assert overflow <= 1, f"page is {overflow}px wider than the window"
     path = screenshot(visit.page, f"{spec.slug}-{theme}-{width}")
     assert path.stat().st_size > 10_000
-    assert_clean(visit, not_found)
+    assert_clean(visit)
     visit.page.context.close()
 
 
@@ -77,5 +78,5 @@ def test_vocabulary_switch_in_the_browser(browser, app_url):
     # The choice survives a switch to another page (it lives in the URL).
     page.get_by_role("link", name=PAGES[1].title).first.click()
     page.wait_for_url(re.compile(r"retrieval-lab.*vocab=Technical"))
-    assert_clean(visit, [])
+    assert_clean(visit)
     visit.page.context.close()
