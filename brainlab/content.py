@@ -34,6 +34,9 @@ VOCABULARIES: tuple[str, ...] = ("analogy", "technical")
 _FRONT = "+++"
 _SECTION = re.compile(r"^##\s+(?P<heading>.*?)\s*\{#(?P<id>[a-z0-9_-]+)\}\s*$")
 _TERM = re.compile(r"\{\{\s*(?P<key>[A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+# An article written before a term whose words bring their own ("the the super library").
+_ARTICLE_TERM = re.compile(r"\b(?:a|an|the)\s+\{\{\s*(?P<key>[A-Za-z][A-Za-z0-9_]*)\s*\}\}", re.I)
+_ARTICLE = re.compile(r"^(?:a|an|the)\s", re.I)
 
 
 class ContentError(ValueError):
@@ -343,6 +346,14 @@ def validate(root: Path = CONTENT_DIR) -> list[str]:
     def check_terms(text: str, path: Path) -> None:
         for key in sorted(term_keys(text) - set(glossary)):
             problems.append(f"{_display(path)}: {{{{{key}}}}} is not in the glossary")
+        for match in _ARTICLE_TERM.finditer(text):
+            key = match["key"][0].lower() + match["key"][1:]
+            term = glossary.get(key)
+            if term and any(_ARTICLE.match(term.word(v)) for v in VOCABULARIES):
+                problems.append(
+                    f"{_display(path)}: {match[0]!r} doubles an article: "
+                    f"{{{{{key}}}}} already reads {term.analogy!r} / {term.technical!r}"
+                )
 
     for spec in site:
         if not (project / spec.script).is_file():

@@ -168,3 +168,10 @@ def test_diagram_labels_are_escaped():
     )
     source = diagrams.to_mermaid(spec, "analogy")
     assert "#quot;hi#quot; #lt;b#gt;" in source
+
+
+def test_an_article_before_a_term_that_brings_its_own_is_reported(tree: Path):
+    path = tree / "pages" / "two_ways.md"
+    path.write_text(path.read_text() + "\nSend it to the {{retriever}}.\n", encoding="utf-8")
+    problems = content.validate(tree)
+    assert any("'the {{retriever}}' doubles an article" in p for p in problems)

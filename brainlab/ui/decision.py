@@ -104,6 +104,7 @@ def questionnaire(weights: Weights, start: Preset) -> dict[str, Any]:
             required=True,
             key=key,
             bind="query-params",
+            wrap=True,  # options wrap on a phone instead of being cut off
             help=render(factor.help, vocab()),
         )
     return answers

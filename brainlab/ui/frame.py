@@ -40,6 +40,7 @@ def draw_sidebar() -> None:
             default="analogy",
             required=True,
             key=VOCAB_KEY,
+            wrap=True,  # options wrap on a phone instead of being cut off
             bind="query-params",
             help=words["vocab_help"],
         )

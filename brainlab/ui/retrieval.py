@@ -156,6 +156,18 @@ def query_box() -> str:
 def controls() -> Settings:
     """Top-k, method, minimum similarity, chunking and the comparison switch."""
     w = words("controls")
+    # Full width: three labelled options do not fit half a column at 1280 px.
+    method = st.segmented_control(
+        say(w["method"]),
+        list(rt.METHODS),
+        default="dense",
+        required=True,
+        format_func=lambda m: w["methods"][m],
+        key="retrieval_method",
+        wrap=True,  # options wrap on a phone instead of being cut off
+        help=w["method_help"],
+        bind="query-params",
+    )
     left, right = st.columns(2, gap="medium")
     with left:
         top_k = st.slider(
@@ -165,16 +177,6 @@ def controls() -> Settings:
             3,
             key="retrieval_top_k",
             help=w["top_k_help"],
-            bind="query-params",
-        )
-        method = st.segmented_control(
-            say(w["method"]),
-            list(rt.METHODS),
-            default="dense",
-            required=True,
-            format_func=lambda m: w["methods"][m],
-            key="retrieval_method",
-            help=w["method_help"],
             bind="query-params",
         )
         min_sim = st.slider(

@@ -6,6 +6,7 @@ Never ``playwright install``: the browser is Debian's ``chromium`` package, laun
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -122,27 +123,40 @@ def open_page(browser, url: str, *, theme: str = "light", width: int = DESKTOP) 
 
 
 def open_app_page(
-    browser, base: str, url_path: str, title: str, *, theme: str = "light", width: int = DESKTOP
+    browser,
+    base: str,
+    url_path: str,
+    title: str,
+    *,
+    theme: str = "light",
+    width: int = DESKTOP,
+    timeout: float = 60_000,
 ) -> PageVisit:
     """Open one page of the app by its address and wait until its heading ``title`` shows.
 
-    Opened on a page's own address, Streamlit's client first probes ``/<page>/_stcore/...``
-    (404) to find the server's base path; when the machine is busy that probe sometimes races
-    the first script run and the client shows "Page not found" and runs the main page. That is
-    Streamlit's, not ours: dismiss it and open the address again (at most three times).
+    On a freshly started server, the first visit to a page's own address shows Streamlit's
+    "Page not found" notice (streamlit/streamlit#9624: the page list exists only after the
+    app's first run) and may run the main page. Dismiss it and open the address again, at
+    most three times; a page that never shows its own heading still fails the caller.
     """
     url = f"{base}/{url_path}" if url_path else f"{base}/"
     visit = open_page(browser, url, theme=theme, width=width)
     for _ in range(3):
-        wait_idle(visit.page)
+        wait_idle(visit.page, timeout)
+        notice = visit.page.get_by_role("dialog").filter(has_text="Page not found")
+        if notice.count():
+            # The notice can stand over the right page and makes everything else inert.
+            visit.page.keyboard.press("Escape")
+            notice.wait_for(state="detached", timeout=10_000)
+            visit.console_errors.clear()
+            visit.not_found.clear()
         heading = visit.page.locator('[data-testid="stMainBlockContainer"] h1').first
         if heading.inner_text().strip() == title:
             return visit
-        visit.page.keyboard.press("Escape")
         visit.console_errors.clear()
         visit.not_found.clear()
         visit.page.goto(url, wait_until="domcontentloaded")
-    wait_idle(visit.page)
+    wait_idle(visit.page, timeout)
     return visit
 
 
@@ -150,12 +164,14 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app has painted and no script run is in progress."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout)
-    # The status widget shows "Running..." while a script runs.
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(400)  # let charts and diagrams finish their own layout
+    # The status widget shows "Running..." while a script runs, but only after a short delay:
+    # check twice, 400 ms apart, so a run that had not shown it yet is not taken for idle.
+    for _ in range(2):
+        page.wait_for_function(
+            """() => !document.querySelector('[data-testid="stStatusWidget"]')""",
+            timeout=timeout,
+        )
+        page.wait_for_timeout(400)  # also lets charts and diagrams finish their layout
 
 
 def screenshot(page, name: str) -> Path:
@@ -174,3 +190,31 @@ def screenshot(page, name: str) -> Path:
     page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Streamlit's own client probes /<page>/_stcore/health and /host-config first when opened on
+# a page's address, gets 404, and falls back to the root: that is not an error of ours.
+_ALLOWED_404 = re.compile(r"/_stcore/(health|host-config)$")
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the main area is wider than the window (0 when nothing overflows)."""
+    return page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+        " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
+    )
+
+
+def assert_clean(visit: PageVisit) -> None:
+    """No Streamlit exception box, no 404 but Streamlit's probes, no console error of ours."""
+    page = visit.page
+    assert page.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception box"
+    unexpected = [u for u in visit.not_found if not _ALLOWED_404.search(u)]
+    assert not unexpected, unexpected
+    # The browser logs each 404 as "Failed to load resource"; those are the probes above.
+    errors = [
+        e
+        for e in visit.console_errors
+        if not (e.startswith("Failed to load resource") and "404" in e)
+    ]
+    assert not errors, errors

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.harness import DESKTOP, NARROW, open_page, screenshot, wait_idle
+from brainlab.content import page_spec
+from tests.browser.harness import (
+    DESKTOP,
+    NARROW,
+    assert_clean,
+    horizontal_overflow,
+    open_app_page,
+    screenshot,
+    wait_idle,
+)
+
+SPEC = page_spec("cost_lab")
 
 
 def _verdict(page) -> str:
@@ -15,13 +26,8 @@ def _verdict(page) -> str:
     ("theme", "width"), [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW)]
 )
 def test_cost_lab_in_action(browser, app_url, theme, width):
-    # st.navigation learns the pages on the app's first run: on a fresh server a deep link
-    # can land before that, so open the home page first.
-    visit = open_page(browser, f"{app_url}/", theme=theme, width=width)
+    visit = open_app_page(browser, app_url, SPEC.url_path, SPEC.title, theme=theme, width=width)
     page = visit.page
-    wait_idle(page)
-    page.goto(f"{app_url}/cost-lab", wait_until="domcontentloaded")
-    wait_idle(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     charts.nth(4).wait_for(timeout=30_000)
     assert charts.count() == 5
@@ -56,14 +62,8 @@ def test_cost_lab_in_action(browser, app_url, theme, width):
     page.get_by_text("All assumptions, with their sources").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
-    overflow = page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-        " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
-    )
-    assert overflow <= 1, f"page is {overflow}px wider than the window"
+    assert horizontal_overflow(page) <= 1
     path = screenshot(page, f"cost_lab-in-action-{theme}-{width}")
     assert path.stat().st_size > 10_000
-    errors = [e for e in visit.console_errors if "Failed to load resource" not in e]
-    assert not errors, errors
+    assert_clean(visit)
     page.context.close()

@@ -13,6 +13,8 @@ from brainlab.content import load_site
 from tests.browser.harness import (
     DESKTOP,
     NARROW,
+    assert_clean,
+    horizontal_overflow,
     open_app_page,
     open_page,
     screenshot,
@@ -20,22 +22,6 @@ from tests.browser.harness import (
 )
 
 PAGES = load_site()
-# Streamlit's own client probes /<page>/_stcore/health and /host-config first when opened on
-# a page's address, gets 404, and falls back to the root: that is not an error of ours.
-_ALLOWED_404 = re.compile(r"/_stcore/(health|host-config)$")
-
-
-def assert_clean(visit) -> None:
-    page = visit.page
-    assert page.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception box"
-    unexpected = [u for u in visit.not_found if not _ALLOWED_404.search(u)]
-    assert not unexpected, unexpected
-    errors = [
-        e
-        for e in visit.console_errors
-        if not (e.startswith("Failed to load resource") and "404" in e and not unexpected)
-    ]
-    assert not errors, errors
 
 
 @pytest.mark.parametrize(
@@ -55,11 +41,7 @@ def test_page_paints_cleanly_and_is_screenshotted(browser, app_url, index, theme
     channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
     assert (sum(channels) / 3 < 100) == (theme == "dark"), background
     # Nothing overflows sideways at a narrow width.
-    overflow = visit.page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-        " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
-    )
-    assert overflow <= 1, f"page is {overflow}px wider than the window"
+    assert horizontal_overflow(visit.page) <= 1
     path = screenshot(visit.page, f"{spec.slug}-{theme}-{width}")
     assert path.stat().st_size > 10_000
     assert_clean(visit)

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.harness import DESKTOP, NARROW, open_page, screenshot, wait_idle
+from brainlab.content import page_spec
+from tests.browser.harness import (
+    DESKTOP,
+    NARROW,
+    assert_clean,
+    horizontal_overflow,
+    open_app_page,
+    screenshot,
+    wait_idle,
+)
+
+SPEC = page_spec("retrieval_lab")
 
 
 def _chip(page, label: str):
@@ -22,12 +33,10 @@ def _main_text(page) -> str:
     ("theme", "width"), [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW)]
 )
 def test_retrieval_lab_after_a_query(browser, app_url, theme, width):
-    # Open the home page first: st.navigation learns the pages on the app's first run.
-    visit = open_page(browser, f"{app_url}/", theme=theme, width=width)
+    visit = open_app_page(
+        browser, app_url, SPEC.url_path, SPEC.title, theme=theme, width=width, timeout=120_000
+    )
     page = visit.page
-    wait_idle(page)
-    page.goto(f"{app_url}/retrieval-lab", wait_until="domcontentloaded")
-    wait_idle(page, timeout=120_000)
     # The model is loaded once per server process; the map appears when it is ready.
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=120_000)
 
@@ -59,14 +68,8 @@ def test_retrieval_lab_after_a_query(browser, app_url, theme, width):
     text = _main_text(page)
     assert "[1] Loyalty card" in text
     assert "Sources:" in text and "from memory" in text
-    assert page.locator('[data-testid="stException"]').count() == 0
-    overflow = page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-        " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
-    )
-    assert overflow <= 1, f"page is {overflow}px wider than the window"
+    assert horizontal_overflow(page) <= 1
     path = screenshot(page, f"retrieval_lab-in-action-{theme}-{width}")
     assert path.stat().st_size > 10_000
-    errors = [e for e in visit.console_errors if "Failed to load resource" not in e]
-    assert not errors, errors
+    assert_clean(visit)
     page.context.close()

@@ -10,7 +10,14 @@ import re
 import pytest
 
 from brainlab.content import page_spec
-from tests.browser.harness import DESKTOP, NARROW, open_page, screenshot, wait_idle
+from tests.browser.harness import (
+    DESKTOP,
+    NARROW,
+    assert_clean,
+    open_page,
+    screenshot,
+    wait_idle,
+)
 
 SPEC = page_spec("which_path")
 
@@ -74,6 +81,5 @@ def test_which_path_preset_answer_and_checkpoint(browser, warm_app_url, theme, w
     else:
         sidebar.get_by_text(re.compile(r"1 right of 1 answered")).wait_for()
     screenshot(page, f"which_path-hybrid-quiz-{theme}-{width}")
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert not [e for e in visit.console_errors if "404" not in e], visit.console_errors
+    assert_clean(visit)
     page.context.close()
