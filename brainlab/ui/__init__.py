@@ -6,7 +6,6 @@ Pages import from here; the rest of the package stays free of streamlit.
 from brainlab.ui.frame import draw_sidebar, presenter_mode, vocab
 from brainlab.ui.quiz import checkpoint
 from brainlab.ui.widgets import (
-    coming_soon,
     diagram,
     glossary,
     lesson,
@@ -21,7 +20,6 @@ from brainlab.ui.widgets import (
 
 __all__ = [
     "checkpoint",
-    "coming_soon",
     "diagram",
     "draw_sidebar",
     "glossary",

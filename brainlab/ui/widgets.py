@@ -91,15 +91,6 @@ def term(key: str) -> str:
     return render("{{" + key + "}}", vocab())
 
 
-def coming_soon(page: Lesson) -> None:
-    """What a lab that is not built yet will let the reader do (from its ``planned`` list)."""
-    words = load_toml("ui.toml")["lab_placeholder"]
-    with st.container(border=True):
-        st.markdown(f"**:material/construction: {words['heading']}**")
-        st.markdown(words["body"])
-        md("\n".join(f"- {item}" for item in page.meta.get("planned", [])))
-
-
 def glossary() -> None:
     """The glossary: every term in both vocabularies, with a plain definition."""
     terms = load_glossary()
