@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,6 @@ from brainlab import content, diagrams
 from brainlab.content import ContentError
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A copy of the project's content/ and pages/ to break on purpose."""
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    shutil.copytree(ROOT / "pages", tmp_path / "pages")
-    return tmp_path / "content"
 
 
 def test_shipped_content_is_valid():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,6 @@ from brainlab import quiz
 from brainlab.content import ContentError, load_site, render
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    shutil.copytree(ROOT / "pages", tmp_path / "pages")
-    return tmp_path / "content"
 
 
 def test_the_shipped_quiz_has_no_problems():
