@@ -9,8 +9,6 @@ import pytest
 from brainlab import content, diagrams
 from brainlab.content import ContentError
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_shipped_content_is_valid():
     assert content.validate() == []

@@ -9,8 +9,6 @@ import pytest
 from brainlab import quiz
 from brainlab.content import ContentError, load_site, render
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_the_shipped_quiz_has_no_problems():
     assert quiz.problems() == []
