@@ -83,7 +83,9 @@ def _escape(text: str) -> str:
 
 def to_mermaid(diagram: Diagram, vocab: str) -> str:
     """Mermaid flowchart source for ``diagram`` with labels in ``vocab``."""
-    lines = [f"flowchart {diagram.direction}"]
+    # Larger labels than Mermaid's default (about 12 px as drawn): read on projectors.
+    lines = ['%%{init: {"themeVariables": {"fontSize": "19px"}}}%%']
+    lines.append(f"flowchart {diagram.direction}")
     for node in diagram.nodes:
         left, right = _SHAPES[node.shape]
         lines.append(f"    {node.id}{left}{_escape(render(node.label, vocab))}{right}")

@@ -138,7 +138,8 @@ def test_diagrams_become_mermaid_in_both_vocabularies():
     spec = diagrams.load("rag")
     analogy = diagrams.to_mermaid(spec, "analogy")
     technical = diagrams.to_mermaid(spec, "technical")
-    assert analogy.startswith("flowchart TD\n")
+    assert "\nflowchart TD\n" in analogy
+    assert '"fontSize": "19px"' in analogy  # readable on a projector
     assert "The quick-check assistant" in analogy
     assert "The retriever" in technical
     # Every node is coloured by its idea from the one palette.
