@@ -53,19 +53,13 @@ STRATEGY_COMPONENTS: dict[str, tuple[str, ...]] = {
     "prompt_only": ("generation",),
     "rag": ("indexing", "rag_setup", "generation", "query_embedding", "vector_db", "reembedding"),
     "fine_tune": ("training", "ft_setup", "generation", "hosting", "retraining"),
-    "hybrid": (
-        "indexing",
-        "rag_setup",
-        "training",
-        "ft_setup",
-        "generation",
-        "query_embedding",
-        "vector_db",
-        "reembedding",
-        "hosting",
-        "retraining",
-    ),
 }
+# The hybrid pays both bills: every part of RAG and of fine-tuning, in stacking order.
+STRATEGY_COMPONENTS["hybrid"] = tuple(
+    c
+    for c in COMPONENTS
+    if c in STRATEGY_COMPONENTS["rag"] or c in STRATEGY_COMPONENTS["fine_tune"]
+)
 
 #: Tokens in a "1M tokens" price.
 MILLION = 1_000_000.0
