@@ -18,10 +18,11 @@ import streamlit as st
 from brainlab.content import load_site
 from brainlab.ui import draw_sidebar
 
+# Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
+# No page_title here: each page's own title (content/site.toml) names its browser tab.
 st.set_page_config(
-    page_title="Brain Upgrade Lab",
     page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
-    layout="centered",
+    layout="wide",
 )
 
 pages = [

@@ -173,3 +173,40 @@ def path_scores(
     fig.update_yaxes(autorange="reversed", tickfont={"size": FONT_SIZE})
     fig.update_layout(margin={"l": 10, "r": 10, "t": 80, "b": 50})
     return fig
+
+
+# --------------------------------------------------------------------------- presenter mode
+
+#: The smallest chart text at 1280 px wide, and in presenter mode (issue 9: readable from
+#: the back of the room).
+MIN_FONT_SIZE = 14
+MIN_PRESENTER_FONT_SIZE = 18
+
+
+def _scale_font_dicts(node: Any, factor: float, floor: float) -> None:
+    """Scale every ``font.size`` (and ``*font.size``) inside a plotly JSON dict, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                size = value["size"]
+                if isinstance(size, int | float):
+                    value["size"] = max(size * factor, floor)
+                elif isinstance(size, list):
+                    value["size"] = [max(s * factor, floor) for s in size]
+            _scale_font_dicts(value, factor, floor)
+    elif isinstance(node, list):
+        for item in node:
+            _scale_font_dicts(item, factor, floor)
+
+
+def scale_fonts(fig: go.Figure, factor: float, *, floor: float = MIN_FONT_SIZE) -> go.Figure:
+    """A copy of ``fig`` with every text size multiplied by ``factor`` and at least ``floor``.
+
+    Presenter mode draws every chart this way (``factor`` 1.25, ``floor`` 18), so titles,
+    ticks, legends, annotations and hover labels all grow together.
+    """
+    spec = fig.to_plotly_json()
+    layout = spec.setdefault("layout", {})
+    layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    _scale_font_dicts(spec, factor, floor)
+    return go.Figure(spec)

@@ -73,6 +73,27 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of a lesson: one screen's worth of text, the control to touch, what to notice.
+
+    ``more`` names the lesson sections shown behind "Read more" for this step.
+    """
+
+    id: str
+    title: str
+    text: str
+    touch: str = ""
+    notice: str = ""
+    more: tuple[str, ...] = ()
+
+
+#: A step's text fits one screen: at most this many words (``touch`` and ``notice`` apart).
+STEP_MAX_WORDS = 60
+#: ``touch`` and ``notice`` are one short line each.
+STEP_LINE_MAX_WORDS = 25
+
+
+@dataclass(frozen=True)
 class Lesson:
     """A parsed lesson file: front matter, sections in order, onward links."""
 
@@ -81,6 +102,7 @@ class Lesson:
     meta: dict[str, Any]
     sections: dict[str, Section]
     links: tuple[Link, ...] = ()
+    steps: tuple[Step, ...] = ()
 
     def section(self, section_id: str) -> Section:
         """Return one section, or raise :class:`ContentError` naming the file and the id."""
@@ -213,7 +235,64 @@ def _cached_lesson(path: Path, _mtime_ns: int, slug: str) -> Lesson:
         if not isinstance(raw, dict) or not raw.get("page") or not raw.get("label"):
             raise ContentError(path, f"links[{i}] needs a 'page' and a 'label'")
         links.append(Link(str(raw["page"]), str(raw["label"]), str(raw.get("help", ""))))
-    return Lesson(slug=slug, path=path, meta=meta, sections=sections, links=tuple(links))
+    steps = _parse_steps(meta.get("steps", []), path)
+    return Lesson(
+        slug=slug, path=path, meta=meta, sections=sections, links=tuple(links), steps=steps
+    )
+
+
+def _parse_steps(raw_steps: Any, path: Path) -> tuple[Step, ...]:
+    if not isinstance(raw_steps, list):
+        raise ContentError(path, "steps must be a [[steps]] list")
+    steps = []
+    for i, raw in enumerate(raw_steps):
+        if not isinstance(raw, dict) or not raw.get("id") or not raw.get("title"):
+            raise ContentError(path, f"steps[{i}] needs an 'id' and a 'title'")
+        more = raw.get("more", ())
+        more = (more,) if isinstance(more, str) else tuple(str(m) for m in more)
+        steps.append(
+            Step(
+                id=str(raw["id"]),
+                title=str(raw["title"]),
+                text=str(raw.get("text", "")).strip(),
+                touch=str(raw.get("touch", "")).strip(),
+                notice=str(raw.get("notice", "")).strip(),
+                more=more,
+            )
+        )
+    ids = [s.id for s in steps]
+    if len(set(ids)) != len(ids):
+        raise ContentError(path, "two steps share an id")
+    return tuple(steps)
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"[^\s|*#>-]+", _TERM.sub("term", text)))
+
+
+def step_problems(lesson: Lesson) -> list[str]:
+    """Steps that do not fit one screen, or whose "Read more" names a missing section."""
+    problems = []
+    where = _display(lesson.path)
+    for step in lesson.steps:
+        if _word_count(step.text) > STEP_MAX_WORDS:
+            problems.append(
+                f"{where}: step {step.id!r} has {_word_count(step.text)} words of text "
+                f"(at most {STEP_MAX_WORDS}: put the rest behind 'more')"
+            )
+        for name in ("touch", "notice"):
+            n = _word_count(getattr(step, name))
+            if n > STEP_LINE_MAX_WORDS:
+                problems.append(
+                    f"{where}: step {step.id!r} {name} has {n} words (at most "
+                    f"{STEP_LINE_MAX_WORDS})"
+                )
+        for section_id in step.more:
+            if section_id not in lesson.sections:
+                problems.append(
+                    f"{where}: step {step.id!r} reads more from missing section {{#{section_id}}}"
+                )
+    return problems
 
 
 def load_lesson(slug: str, root: Path = CONTENT_DIR) -> Lesson:
@@ -374,6 +453,7 @@ def validate(root: Path = CONTENT_DIR) -> list[str]:
                     f"{_display(lesson.path)}: link {link.label!r} points to unregistered page "
                     f"{link.page!r}"
                 )
+        problems.extend(step_problems(lesson))
         for text in [s.heading + "\n" + s.body for s in lesson.sections.values()]:
             check_terms(text, lesson.path)
         check_terms("\n".join(_strings(lesson.meta)), lesson.path)

@@ -3,9 +3,12 @@
 Pages import from here; the rest of the package stays free of streamlit.
 """
 
-from brainlab.ui.frame import draw_sidebar, presenter_mode, vocab
+from brainlab.ui.context import presenter_mode, vocab, words
+from brainlab.ui.frame import draw_sidebar
 from brainlab.ui.quiz import checkpoint
+from brainlab.ui.stage import current_step, step_key, stepper
 from brainlab.ui.widgets import (
+    chart,
     diagram,
     glossary,
     lesson,
@@ -19,7 +22,9 @@ from brainlab.ui.widgets import (
 )
 
 __all__ = [
+    "chart",
     "checkpoint",
+    "current_step",
     "diagram",
     "draw_sidebar",
     "glossary",
@@ -30,7 +35,10 @@ __all__ = [
     "presenter_mode",
     "section",
     "simplifies_box",
+    "step_key",
+    "stepper",
     "takeaway",
     "term",
     "vocab",
+    "words",
 ]

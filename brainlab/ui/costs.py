@@ -26,7 +26,7 @@ import streamlit as st
 
 from brainlab import cost_charts, costs
 from brainlab.content import Lesson, load_toml, render
-from brainlab.ui.frame import vocab
+from brainlab.ui.context import vocab
 from brainlab.ui.widgets import section
 
 WORDS_FILE = "cost_words.toml"

@@ -15,7 +15,7 @@ import streamlit as st
 from brainlab import charts, costs, decision
 from brainlab.content import ContentError, load_site, load_toml, render
 from brainlab.decision import PATHS, Preset, Recommendation, Weights
-from brainlab.ui.frame import vocab
+from brainlab.ui.context import vocab
 
 #: The page's widget keys: ``which_path_<question>``.
 KEY_PREFIX = "which_path_"

@@ -17,7 +17,7 @@ import streamlit as st
 from brainlab import forgetting as fg
 from brainlab import forgetting_charts as fc
 from brainlab.content import load_toml, render
-from brainlab.ui.frame import vocab
+from brainlab.ui.context import vocab
 
 #: Seeds per comparison: the lines are their mean, the bands their range.
 N_SEEDS = 3

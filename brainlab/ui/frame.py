@@ -1,7 +1,7 @@
 """What every page shares: the sidebar's vocabulary switch and presenter mode.
 
-``app.py`` calls :func:`draw_sidebar` on every rerun before the page runs, so pages read the
-reader's choices with :func:`vocab` and :func:`presenter_mode`.
+``app.py`` calls :func:`draw_sidebar` on every rerun before the page runs; it builds the
+rerun's one :class:`~brainlab.words.Words` value, which pages read with ``ui.words()``.
 """
 
 from __future__ import annotations
@@ -9,28 +9,42 @@ from __future__ import annotations
 import streamlit as st
 
 from brainlab.content import VOCABULARIES, load_toml
+from brainlab.ui.context import (
+    PRESENTER_KEY,
+    VOCAB_KEY,
+    build_words,
+    presenter_mode,
+    set_words,
+    vocab,
+)
 from brainlab.ui.quiz import sidebar_score
+from brainlab.words import Words
 
-VOCAB_KEY = "vocab"
-PRESENTER_KEY = "presenter"
+__all__ = ["draw_sidebar", "presenter_mode", "vocab"]
 
-# Presenter mode: the one custom CSS block in the app (STYLE.md habit 10). It only scales
-# text and widgets up for a projector; colours and layout stay Streamlit's own.
+# Presenter mode: the one custom CSS block in the app (STYLE.md habit 10). It scales text,
+# headings, captions and widgets up for a projector and uses the screen's full width;
+# colours stay Streamlit's own. Chart text is scaled by the figures themselves.
 _PRESENTER_CSS = """
 <style>
-/* Presenter mode: larger type for the back row of a classroom. */
-[data-testid="stMain"] { font-size: 1.3rem; }
-[data-testid="stMain"] h1 { font-size: 3.1rem; }
-[data-testid="stMain"] h2 { font-size: 2.3rem; }
-[data-testid="stMain"] h3 { font-size: 1.8rem; }
+/* Presenter mode: everything at least 1.4x larger for the back row of a classroom. */
+[data-testid="stMain"] { font-size: 1.5rem; }
+[data-testid="stMain"] h1 { font-size: 3.4rem; }
+[data-testid="stMain"] h2 { font-size: 2.6rem; }
+[data-testid="stMain"] h3 { font-size: 2.1rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] td,
-[data-testid="stMain"] th, [data-testid="stMain"] label { font-size: 1.3rem; }
+[data-testid="stMain"] th, [data-testid="stMain"] label,
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.5rem; }
+[data-testid="stMain"] .block-container { max-width: 100%; }
 </style>
 """
 
 
-def draw_sidebar() -> None:
-    """Draw the sidebar controls every page shares. Call once per rerun, from ``app.py``."""
+def draw_sidebar() -> Words:
+    """Draw the sidebar controls every page shares; return this rerun's :class:`Words`.
+
+    Call once per rerun, from ``app.py``.
+    """
     words = load_toml("ui.toml")["sidebar"]
     with st.sidebar:
         st.segmented_control(
@@ -50,18 +64,11 @@ def draw_sidebar() -> None:
             bind="query-params",
             help=words["presenter_help"],
         )
+    value = build_words()
+    set_words(value)
+    with st.sidebar:
         sidebar_score()  # the running checkpoint score (issue 6)
         st.caption(words["footer"])
-    if presenter_mode():
+    if value.presenter:
         st.html(_PRESENTER_CSS)
-
-
-def vocab() -> str:
-    """The vocabulary the reader chose: "analogy" (default) or "technical"."""
-    value = st.session_state.get(VOCAB_KEY)
-    return value if value in VOCABULARIES else "analogy"
-
-
-def presenter_mode() -> bool:
-    """Whether presenter mode (large text for a projector) is on."""
-    return bool(st.session_state.get(PRESENTER_KEY, False))
+    return value

@@ -14,16 +14,10 @@ import streamlit as st
 
 from brainlab import quiz
 from brainlab.content import ContentError, Lesson, load_toml, render
+from brainlab.ui.context import vocab
 
 #: Session-state key of the reader's answers: {"page/id": option index}.
 ANSWERS_KEY = "quiz_answers"
-
-
-def _vocab() -> str:
-    """The reader's vocabulary (imported late: ``brainlab.ui.frame`` imports this module)."""
-    from brainlab.ui.frame import vocab as frame_vocab
-
-    return frame_vocab()
 
 
 def _words() -> dict[str, str]:
@@ -67,7 +61,7 @@ def _reset() -> None:
 
 def _feedback(question: quiz.Question, choice: int, words: dict[str, Any]) -> None:
     """Right or wrong at once, then why each other option is right or wrong."""
-    v = _vocab()
+    v = vocab()
     chosen = question.choices[choice]
     if chosen.correct:
         st.success(f"**{words['right']}** {render(chosen.why, v)}", icon=":material/check_circle:")
@@ -101,7 +95,7 @@ def checkpoint(page: Lesson) -> None:
         return
     if not questions:
         return
-    v = _vocab()
+    v = vocab()
     stored = answers()
     st.divider()
     st.header(f":material/quiz: {words['heading']}", anchor=f"{page.slug}-checkpoint")

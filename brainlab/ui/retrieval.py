@@ -21,7 +21,7 @@ from brainlab import retrieval as rt
 from brainlab.content import load_toml, render
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
 from brainlab.retrieval_charts import embedding_map
-from brainlab.ui.frame import vocab
+from brainlab.ui.context import vocab
 
 STATE = "retrieval_lab_state"
 

@@ -15,7 +15,7 @@ from brainlab.content import (
     page_spec,
     render,
 )
-from brainlab.ui.frame import vocab
+from brainlab.ui.context import vocab, words
 
 
 def lesson(slug: str) -> Lesson:
@@ -105,3 +105,14 @@ def glossary() -> None:
             f"| {words['analogy']} | {words['technical']} | {words['definition']} |\n"
             "|---|---|---|\n" + "\n".join(rows)
         )
+
+
+def chart(fig, *, key: str, alt: str, **kwargs) -> None:
+    """Draw a plotly figure; in presenter mode every text in it is 1.25x larger (>= 18 px)."""
+    from brainlab import charts  # plotly: imported by the pages that draw charts, not at start
+
+    w = words()
+    if w.presenter:
+        fig = charts.scale_fonts(fig, w.chart_scale, floor=charts.MIN_PRESENTER_FONT_SIZE)
+    kwargs.setdefault("config", {"displaylogo": False})
+    st.plotly_chart(fig, key=key, alt=alt, **kwargs)

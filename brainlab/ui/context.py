@@ -1,0 +1,48 @@
+"""The reader's choices for this rerun, as one :class:`~brainlab.words.Words` value.
+
+``app.py``'s frame draws the sidebar controls, then :func:`set_words` stores the one value
+built from them; every widget and page reads it with :func:`words`. This module imports no
+other ``brainlab.ui`` module, so the frame and the quiz no longer import each other.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from brainlab.content import VOCABULARIES
+from brainlab.words import Words
+
+#: Session-state keys of the sidebar controls (also their URL query parameters).
+VOCAB_KEY = "vocab"
+PRESENTER_KEY = "presenter"
+_WORDS_KEY = "_words"
+
+
+def build_words() -> Words:
+    """A :class:`Words` from the sidebar controls' current values."""
+    value = st.session_state.get(VOCAB_KEY)
+    return Words(
+        vocab=value if value in VOCABULARIES else "analogy",
+        presenter=bool(st.session_state.get(PRESENTER_KEY, False)),
+    )
+
+
+def set_words(value: Words) -> None:
+    """Store this rerun's :class:`Words` (the frame calls it once, after the sidebar)."""
+    st.session_state[_WORDS_KEY] = value
+
+
+def words() -> Words:
+    """This rerun's :class:`Words` (built from the controls if the frame has not run)."""
+    value = st.session_state.get(_WORDS_KEY)
+    return value if isinstance(value, Words) else build_words()
+
+
+def vocab() -> str:
+    """The vocabulary the reader chose: "analogy" (default) or "technical"."""
+    return words().vocab
+
+
+def presenter_mode() -> bool:
+    """Whether presenter mode (large text for a projector) is on."""
+    return words().presenter

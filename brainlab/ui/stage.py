@@ -1,0 +1,129 @@
+"""The stage every page is built on: a lesson in steps beside the live controls and results.
+
+Each page shows one step at a time (step N of M, Back and Next, the arrow keys): a short
+text, the control to touch and what to notice, with longer explanations behind "Read more".
+The step is bound to the URL (``?<slug>_step=3``), so a shared link opens on the same step.
+On the last step, Next goes on to the next page in the menu.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from brainlab.content import Lesson, PageSpec, Step, load_site, load_toml
+from brainlab.ui.context import words
+
+
+def step_key(page: Lesson) -> str:
+    """The session-state key (and URL parameter) of a page's current step."""
+    return f"{page.slug}_step"
+
+
+def _neighbours(slug: str) -> tuple[PageSpec | None, PageSpec | None]:
+    site = load_site()
+    slugs = [p.slug for p in site]
+    i = slugs.index(slug)
+    return (site[i - 1] if i > 0 else None, site[i + 1] if i + 1 < len(site) else None)
+
+
+def _move(key: str, delta: int, total: int) -> None:
+    current = st.session_state.get(key) or 1
+    st.session_state[key] = min(max(current + delta, 1), total)
+
+
+def current_step(page: Lesson) -> Step:
+    """The step the reader is on (the first one before the stepper is drawn)."""
+    n = st.session_state.get(step_key(page)) or 1
+    return page.steps[min(max(int(n), 1), len(page.steps)) - 1]
+
+
+def stepper(page: Lesson, *, read_more: bool = True) -> Step:
+    """Draw the step card of ``page`` and return the step the reader is on.
+
+    The card: "Step N of M" with a control to jump to any step, the step's title and text,
+    what to touch and what to notice, Back and Next (← and → on the keyboard), and the
+    step's "Read more" sections in an expander. Next on the last step opens the next page.
+    """
+    w = words()
+    labels = load_toml("ui.toml")["steps"]
+    steps = page.steps
+    total = len(steps)
+    key = step_key(page)
+    previous_page, next_page = _neighbours(page.slug)
+    with st.container(border=True, key=f"{page.slug}_stepcard"):
+        n = st.segmented_control(
+            labels["jump_label"],
+            options=list(range(1, total + 1)),
+            format_func=str,
+            default=1,
+            required=True,
+            key=key,
+            bind="query-params",
+            help=labels["jump_help"],
+            label_visibility="collapsed",
+        )
+        n = min(max(int(n or 1), 1), total)
+        step = steps[n - 1]
+        st.markdown(
+            f"**{labels['progress'].format(n=n, total=total)} · {w(step.title)}**",
+        )
+        if step.text:
+            st.markdown(w(step.text))
+        if step.touch:
+            st.markdown(f":material/touch_app: **{labels['touch']}:** {w(step.touch)}")
+        if step.notice:
+            st.markdown(f":material/visibility: **{labels['notice']}:** {w(step.notice)}")
+        back, forward = st.columns(2)
+        with back:
+            if n > 1:
+                st.button(
+                    labels["back"],
+                    key=f"{key}_back",
+                    icon=":material/arrow_back:",
+                    on_click=_move,
+                    args=(key, -1, total),
+                    help=labels["back_help"],
+                    shortcut="Left",
+                    width="stretch",
+                )
+            elif previous_page is not None and st.button(
+                labels["back"],
+                key=f"{key}_back_page",
+                icon=":material/arrow_back:",
+                help=labels["previous_page"].format(title=previous_page.title),
+                shortcut="Left",
+                width="stretch",
+            ):
+                st.switch_page(previous_page.script)
+        with forward:
+            if n < total:
+                st.button(
+                    labels["next"],
+                    key=f"{key}_next",
+                    icon=":material/arrow_forward:",
+                    type="primary",
+                    on_click=_move,
+                    args=(key, 1, total),
+                    help=labels["next_help"],
+                    shortcut="Right",
+                    width="stretch",
+                )
+            elif next_page is not None and st.button(
+                labels["next_page"].format(title=next_page.title),
+                key=f"{key}_next_page",
+                icon=":material/arrow_forward:",
+                type="primary",
+                help=labels["next_page_help"],
+                shortcut="Right",
+                width="stretch",
+            ):
+                st.switch_page(next_page.script)
+        if read_more and step.more:
+            with st.expander(labels["read_more"], icon=":material/menu_book:"):
+                for section_id in step.more:
+                    sec = page.section(section_id)
+                    if sec.heading:
+                        st.markdown(f"**{w(sec.heading)}**")
+                    if sec.body:
+                        st.markdown(w(sec.body))
+    return step

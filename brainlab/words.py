@@ -1,0 +1,56 @@
+"""The reader's words: vocabulary (and, next, language) as one value, built once per rerun.
+
+Pure presentation code takes a :class:`Words` instead of reading the reader's choices from
+session state, so it runs the same in a test, a benchmark or a page::
+
+    w = Words(vocab="technical")
+    w("{{Rag}} fetches {{chunk}}s")   # "Retrieval-augmented generation fetches chunks"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from brainlab.content import VOCABULARIES, render
+
+#: The languages the app can be read in. Chinese arrives with issue 11.
+LANGUAGES: tuple[str, ...] = ("en",)
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the reader wants to be spoken to.
+
+    Parameters
+    ----------
+    vocab
+        ``"analogy"`` (specialist training, super library) or ``"technical"`` (fine-tuning,
+        retrieval).
+    language
+        One of :data:`LANGUAGES`.
+    presenter
+        Whether presenter mode (everything larger, for a projector) is on.
+    """
+
+    vocab: str = "analogy"
+    language: str = "en"
+    presenter: bool = False
+
+    def __post_init__(self) -> None:
+        if self.vocab not in VOCABULARIES:
+            raise ValueError(f"unknown vocabulary {self.vocab!r}; expected one of {VOCABULARIES}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"unknown language {self.language!r}; expected one of {LANGUAGES}")
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every ``{{term}}`` in this vocabulary."""
+        return render(text, self.vocab)
+
+    def term(self, key: str) -> str:
+        """One glossary term (``Key`` capitalises it)."""
+        return render("{{" + key + "}}", self.vocab)
+
+    @property
+    def chart_scale(self) -> float:
+        """How much larger chart text is drawn: 1.0, or 1.25 in presenter mode (15 -> 18.75 px)."""
+        return 1.25 if self.presenter else 1.0
