@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from brainlab import diagrams
@@ -35,7 +37,8 @@ def page_header(page: Lesson) -> None:
     """The page title (from content/site.toml) and the lesson's intro section."""
     spec = page_spec(page.slug)
     st.title(spec.title, anchor=False)
-    if "intro" in page.sections:
+    # A staged page starts its lesson in the step card; its intro is behind "Read more".
+    if "intro" in page.sections and not page.steps:
         md(page.sections["intro"].body)
 
 
@@ -116,3 +119,18 @@ def chart(fig, *, key: str, alt: str, **kwargs) -> None:
         fig = charts.scale_fonts(fig, w.chart_scale, floor=charts.MIN_PRESENTER_FONT_SIZE)
     kwargs.setdefault("config", {"displaylogo": False})
     st.plotly_chart(fig, key=key, alt=alt, **kwargs)
+
+
+def picture(name: str, *, caption: str = "") -> None:
+    """Draw ``assets/<name>.svg`` with its ``{{term}}``s in the reader's vocabulary.
+
+    The terms are escaped before they go into the SVG, so a word can never become markup.
+    """
+    from html import escape
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "assets" / f"{name}.svg"
+    w = words()
+    text = path.read_text(encoding="utf-8")
+    svg = re.sub(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}", lambda m: escape(w.term(m[1])), text)
+    st.image(svg, caption=w(caption) or None, width="stretch")
