@@ -35,7 +35,8 @@ def page_header(page: Lesson) -> None:
     """The page title (from content/site.toml) and the lesson's intro section."""
     spec = page_spec(page.slug)
     st.title(spec.title, anchor=False)
-    if "intro" in page.sections:
+    # A staged page starts its lesson in the step card; its intro is behind "Read more".
+    if "intro" in page.sections and not page.steps:
         md(page.sections["intro"].body)
 
 
