@@ -119,7 +119,7 @@ def path_scores(
     title: str,
     x_title: str,
     marker_text: str = "best",
-    height: int = 210,
+    height: int = 185,
 ) -> go.Figure:
     """Horizontal bars: each path's score, the recommended one marked in words, not colour alone.
 

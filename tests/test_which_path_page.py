@@ -1,4 +1,4 @@
-"""AppTest of the "Which path?" page: the steps, the questions, the scenarios, the costs, the quiz."""
+"""AppTest of the "Which path?" page: steps, questions, scenarios, costs and the quiz."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_changing_one_answer_moves_the_recommendation_live():
     at.selectbox(key="which_path_need").set_value("both").run()
     assert not at.exception
     assert recommended(at) == "Both: a specialist with a library card"
-    assert "nearest scenario is Medical diagnosis support (1 of 6 differ)" in texts(at)
+    assert "nearest scenario: Medical diagnosis support (1 of 6 differ)" in texts(at)
     # The scenario box no longer claims a scenario: the answers are the reader's own.
     assert at.selectbox(key="which_path_preset").value is None
     # The why table's score row is the sum of each column.

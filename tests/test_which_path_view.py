@@ -45,7 +45,7 @@ def test_the_scenario_note_names_an_exact_match_or_the_nearest_with_the_differen
     note = view.scenario_note(mixed, presets, ANALOGY)
     assert note.differences == 2
     assert note.text == (
-        f"Your own answers: the nearest scenario is {note.preset.label} (2 of 6 differ)."
+        f"Your own answers; nearest scenario: {note.preset.label} (2 of 6 differ)."
     )
     assert view.selected_preset(mixed, presets) is None
 
@@ -55,7 +55,7 @@ def test_the_headline_names_the_path_and_its_lead_in_the_readers_words(weights, 
     technical = view.headline(rec, weights, TECHNICAL)
     analogy = view.headline(rec, weights, ANALOGY)
     assert (technical.label, analogy.label) == ("RAG", "The super library")
-    assert technical.lead == f"{rec.margin:g} points ahead of the runner-up, Both."
+    assert technical.lead == f"{rec.margin:g} points ahead of Both."
     assert not technical.close_call
     assert "{{" not in analogy.summary and "{{" not in technical.summary
     assert analogy.summary != technical.summary
@@ -73,7 +73,7 @@ def test_a_close_call_is_said_so(weights):
         pytest.skip("these weights give no close call")
     head = view.headline(rec, weights, TECHNICAL)
     assert head.close_call
-    assert head.lead.startswith("A close call:")
+    assert head.lead.startswith("**A close call:**")
 
 
 def test_the_why_table_adds_each_column_up_to_the_score(weights, presets):

@@ -122,11 +122,9 @@ def recommendation_box(rec: Recommendation, weights: Weights, note: view.Scenari
     head = view.headline(rec, weights, w)
     with st.container(border=True, key="which_path_recommendation", gap="xsmall"):
         st.subheader(head.label, anchor=False)
-        if head.close_call:
-            st.warning(head.lead, icon=":material/balance:")
-            st.caption(note.text)
-        else:
-            st.caption(f"{head.lead} {note.text}")
+        # One caption of at most two lines, so that the bars below never move off screen.
+        icon = ":material/balance: " if head.close_call else ""
+        st.caption(f"{icon}{head.lead} {note.text}")
 
 
 def score_chart(rec: Recommendation, weights: Weights) -> None:
