@@ -161,6 +161,7 @@ def path_scores(
             textposition="outside",
             textfont={"size": FONT_SIZE},
             cliponaxis=False,
+            constraintext="none",  # plotly would shrink the value labels below 14 px
             hovertemplate="%{y}: %{x:+g} points<extra></extra>",
         )
     )
