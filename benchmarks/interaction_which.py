@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from tests.browser.harness import launch, open_page, streamlit_server, wait_idle  # noqa: E402
+from tests.browser.harness import launch, open_page, streamlit_server, wait_idle
 
 SCENARIOS = [
     ("Medical diagnosis support", "Specialist training"),
@@ -48,7 +48,7 @@ def choose(page, label: str, option: str) -> float:
 
 
 def p95(values: list[float]) -> float:
-    return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
+    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
 
 
 def first_run_ms() -> float:
