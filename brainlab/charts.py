@@ -119,6 +119,7 @@ def path_scores(
     title: str,
     x_title: str,
     marker_text: str = "best",
+    height: int = 185,
 ) -> go.Figure:
     """Horizontal bars: each path's score, the recommended one marked in words, not colour alone.
 
@@ -132,10 +133,12 @@ def path_scores(
         The path to mark: its name in bold with ``marker_text``, its bar solid (the others
         hatched).
     title, x_title
-        The chart's finding (``<br>`` may break it for narrow screens), and the axis title
-        with its unit.
+        The chart's finding, short enough for one line (a plotly title never wraps; a
+        ``<br>`` needs more top margin), and the axis title with its unit.
     marker_text
         The word put after the recommended path's name.
+    height
+        In pixels: small enough to sit under the questions on a 1280x720 screen.
     """
     paths = list(scores)
     names = [
@@ -144,7 +147,7 @@ def path_scores(
     values = [scores[p] for p in paths]
     low, high = min([0.0, *values]), max([0.0, *values])
     width = max(high - low, 1.0)
-    fig = new_figure(title=title, x_title=x_title, showlegend=False, height=320)
+    fig = new_figure(title=title, x_title=x_title, showlegend=False, height=height)
     fig.add_trace(
         go.Bar(
             x=values,
@@ -158,6 +161,7 @@ def path_scores(
             textposition="outside",
             textfont={"size": FONT_SIZE},
             cliponaxis=False,
+            constraintext="none",  # plotly would shrink the value labels below 14 px
             hovertemplate="%{y}: %{x:+g} points<extra></extra>",
         )
     )
@@ -171,7 +175,11 @@ def path_scores(
         tickfont={"size": FONT_SIZE},
     )
     fig.update_yaxes(autorange="reversed", tickfont={"size": FONT_SIZE})
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 80, "b": 50})
+    lines = title.count("<br>") + 1
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 14 + 26 * lines, "b": 44},
+        title={"y": 1, "yanchor": "top", "pad": {"t": 8}, "yref": "container"},
+    )
     return fig
 
 

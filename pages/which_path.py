@@ -4,29 +4,10 @@ from brainlab import decision, ui
 from brainlab.ui import decision as dui
 
 page = ui.lesson("which_path")
-weights = decision.load_weights()
-presets = decision.load_presets()
-ui.page_header(page)
 
-ui.section(page, "presets")
-dui.preset_buttons(presets)
-
-ui.section(page, "questions")
-answers = dui.questionnaire(weights, start=decision.default_preset(presets))
-scenario = dui.scenario_note(answers, presets)
-
-rec = dui.recommend(answers, weights)
-if rec is not None:
-    ui.section(page, "recommendation")
-    dui.recommendation_box(rec, weights, scenario)
-    dui.score_chart(rec, weights)
-
-    ui.section(page, "why")
-    dui.why_table(rec, weights)
-
-    ui.section(page, "reasons")
-    dui.reasons(rec)
-    dui.weights_table(weights)
+# The stage: the title, the step card and the scenarios beside the six questions, the
+# recommendation and the live score bars; the working (why, reasons, cost) in tabs below.
+dui.stage(page, decision.load_weights(), decision.load_presets())
 
 ui.takeaway(page.section("takeaway").body)
 ui.simplifies_box(page)

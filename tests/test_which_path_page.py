@@ -1,4 +1,4 @@
-"""AppTest of the "Which path?" page: the questionnaire, the presets, the costs, the checkpoint."""
+"""AppTest of the "Which path?" page: steps, questions, scenarios, costs and the quiz."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ QUESTION_KEYS = [f"which_path_{q}" for q in decision.QUESTIONS]
 
 
 def answers_shown(at) -> dict:
-    return {k.removeprefix("which_path_"): at.button_group(key=k).value for k in QUESTION_KEYS}
+    return {k.removeprefix("which_path_"): at.selectbox(key=k).value for k in QUESTION_KEYS}
+
+
+def choose(at, preset_id: str):
+    """Pick a scenario in the scenario box and rerun."""
+    return at.selectbox(key="which_path_preset").set_value(preset_id).run()
 
 
 def chart_scores(at) -> dict[str, float]:
@@ -42,7 +47,8 @@ def test_the_page_starts_from_the_default_scenario_and_recommends_rag():
     assert answers_shown(at) == default.answers
     assert recommended(at) == "The super library"
     body = texts(at)
-    assert "Your answers are the scenario **Customer-service bot**." in body
+    assert "Your answers are the scenario Customer-service bot." in body
+    assert at.selectbox(key="which_path_preset").value == default.id
     # Every answer that moved a score has its reason on the page.
     rec = decision.recommend(default.answers)
     assert len(rec.reasons) == 6
@@ -77,27 +83,65 @@ def test_the_score_bars_show_the_four_scores_in_the_palette():
 )
 def test_a_preset_fills_the_questions_and_changes_the_recommendation(preset_id, headline):
     at = run_page("which_path")
-    at.button(key=f"which_path_preset_{preset_id}").click().run()
+    choose(at, preset_id)
     assert not at.exception, at.exception
     preset = next(p for p in decision.load_presets() if p.id == preset_id)
     assert answers_shown(at) == preset.answers
     assert recommended(at) == headline
-    assert f"Your answers are the scenario **{preset.label}**." in texts(at)
+    assert f"Your answers are the scenario {preset.label}." in texts(at)
+    assert at.selectbox(key="which_path_preset").value == preset_id
 
 
 def test_changing_one_answer_moves_the_recommendation_live():
     at = run_page("which_path")
-    at.button(key="which_path_preset_medical").click().run()
+    choose(at, "medical")
     assert recommended(at) == "Specialist training"
-    at.button_group(key="which_path_need").set_value("both").run()
+    at.selectbox(key="which_path_need").set_value("both").run()
     assert not at.exception
     assert recommended(at) == "Both: a specialist with a library card"
-    assert "nearest scenario is **Medical diagnosis support** (1 of 6 answers differ)" in texts(at)
+    assert "nearest scenario: Medical diagnosis support (1 of 6 differ)" in texts(at)
+    # The scenario box no longer claims a scenario: the answers are the reader's own.
+    assert at.selectbox(key="which_path_preset").value is None
     # The why table's score row is the sum of each column.
     table = at.dataframe[0].value
     score_row = table.iloc[-1]
     assert score_row.iloc[0] == "Score"
     assert table.iloc[:-1, 2:].sum().tolist() == score_row.iloc[2:].tolist()
+
+
+def step_title(at) -> str:
+    card = [m.value for m in at.markdown if m.value.startswith("**Step ")]
+    assert len(card) == 1, card
+    return card[0]
+
+
+def test_the_lesson_steps_forward_and_back_beside_the_stage():
+    at = run_page("which_path")
+    steps = decision_page_steps()
+    assert step_title(at) == f"**Step 1 of {len(steps)} · {steps[0].title}**"
+    at.button(key="which_path_step_next").click().run()
+    assert not at.exception
+    assert step_title(at) == f"**Step 2 of {len(steps)} · {steps[1].title}**"
+    # The stage stays on every step: the questions, the recommendation and the bars.
+    assert len(at.selectbox) == 1 + len(QUESTION_KEYS)
+    assert recommended(at) == "The super library"
+    assert at.get("plotly_chart")
+    at.button(key="which_path_step_next").click().run()
+    assert step_title(at).startswith(f"**Step 3 of {len(steps)} · ")
+    at.button(key="which_path_step_back").click().run()
+    at.button(key="which_path_step_back").click().run()
+    assert step_title(at) == f"**Step 1 of {len(steps)} · {steps[0].title}**"
+    # A step and an answer are independent: changing one keeps the other.
+    at.button(key="which_path_step_next").click().run()
+    choose(at, "medical")
+    assert step_title(at).startswith(f"**Step 2 of {len(steps)} · ")
+    assert recommended(at) == "Specialist training"
+
+
+def decision_page_steps():
+    from brainlab.content import load_lesson
+
+    return load_lesson("which_path").steps
 
 
 def test_answers_come_from_a_shared_link():
@@ -117,13 +161,13 @@ def test_answers_come_from_a_shared_link():
 def test_a_nonsense_value_in_the_link_is_ignored_not_a_crash():
     at = run_page("which_path", query={"which_path_examples": "<script>alert(1)</script>"})
     assert not at.exception
-    assert at.button_group(key="which_path_examples").value == "hundreds"
+    assert at.selectbox(key="which_path_examples").value == "hundreds"
     assert recommended(at) == "The super library"
 
 
 def test_each_reason_links_to_the_lab_that_shows_it():
     at = run_page("which_path")
-    at.button(key="which_path_preset_hospital_assistant").click().run()
+    choose(at, "hospital_assistant")
     links = [(el.proto.page, el.proto.label) for el in at.get("page_link")]
     labels = [label for _, label in links]
     assert "See the forgetting curve in the Forgetting lab" in labels
@@ -135,7 +179,7 @@ def test_each_reason_links_to_the_lab_that_shows_it():
 
 def test_the_cost_estimate_is_the_cost_labs_twelve_month_total_for_the_matching_preset():
     at = run_page("which_path")
-    at.button(key="which_path_preset_legal").click().run()
+    choose(at, "legal")
     expected = costs.total_costs(
         costs.apply_preset(costs.default_assumptions(), "legal_analysis"), months=12
     )

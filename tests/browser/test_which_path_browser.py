@@ -1,6 +1,8 @@
-"""The "Which path?" page in real Chromium: click a preset, change an answer, answer the quiz.
+"""The "Which path?" page in real Chromium at 1280x720: one screen holds cause and effect.
 
-Screenshots go to artifacts/screenshots/which_path-*.png (git-ignored).
+A scenario choice and an answer change must show their effect (the recommendation and the
+score bars) inside the viewport, with no scrolling. Screenshots of every step, light and
+dark, 1280x720 and 400 px wide, go to artifacts/screenshots/which_path-*.png (git-ignored).
 """
 
 from __future__ import annotations
@@ -9,27 +11,23 @@ import re
 
 import pytest
 
-from brainlab.content import page_spec
+from brainlab.content import load_lesson, page_spec
 from tests.browser.harness import (
     DESKTOP,
     NARROW,
+    SCREENSHOTS,
     assert_clean,
     open_page,
-    screenshot,
     wait_idle,
 )
 
 SPEC = page_spec("which_path")
+HEIGHT = 720  # a classroom projector
 
 
 @pytest.fixture(scope="module")
 def warm_app_url(browser, app_url):
-    """The app's URL after one visit to its root page.
-
-    On a fresh server, the very first visit to a page's own address (not the root) shows
-    Streamlit's "Page not found" dialog, because the page list exists only after a first
-    script run; it happens on every page of the app, so this test starts from a warm server.
-    """
+    """The app's URL after one visit to its root page (see harness.open_app_page)."""
     visit = open_page(browser, app_url + "/")
     wait_idle(visit.page)
     visit.page.context.close()
@@ -44,42 +42,95 @@ def headline(page) -> str:
     return main(page).locator('[data-testid="stHeading"] h3').first.inner_text().strip()
 
 
-@pytest.mark.parametrize(
-    ("theme", "width"), [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW)]
-)
-def test_which_path_preset_answer_and_checkpoint(browser, warm_app_url, theme, width):
-    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}", theme=theme, width=width)
+def scrolled(page) -> int:
+    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
+
+
+def assert_in_viewport(page, locator, what: str) -> None:
+    box = locator.bounding_box()
+    assert box is not None, f"{what} is not drawn"
+    size = page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
+
+
+def result(page):
+    return (
+        page.locator(".st-key-which_path_recommendation"),
+        page.locator(".st-key-which_path_chart .js-plotly-plot"),
+    )
+
+
+def choose(page, label: str, option: str) -> None:
+    """Open the drop-down box labelled ``label`` and pick ``option``, without scrolling."""
+    box = main(page).locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    assert_in_viewport(page, box, f"the box {label!r}")
+    box.get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_a_scenario_and_an_answer_change_the_result_in_view(browser, warm_app_url):
+    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}")
     page = visit.page
+    page.set_viewport_size({"width": DESKTOP, "height": HEIGHT})
     wait_idle(page)
-    assert page.get_by_text("Page not found").count() == 0
     assert headline(page) == "The super library"
 
-    # A preset fills the six answers and the recommendation follows.
-    main(page).get_by_role("button", name="Medical diagnosis support", exact=True).click()
+    choose(page, "Start from a scenario", "Medical diagnosis support")
     page.wait_for_url(re.compile(r"which_path_need=A\+skill"))
     wait_idle(page)
     assert headline(page) == "Specialist training"
-    assert main(page).get_by_text("Your answers are the scenario").count() == 1
-    assert main(page).locator(".js-plotly-plot").count() == 1
-    screenshot(page, f"which_path-medical-{theme}-{width}")
+    assert scrolled(page) == 0
+    for locator, what in zip(result(page), ("recommendation", "score chart"), strict=True):
+        assert_in_viewport(page, locator, what)
 
     # One answer changed: both skill and facts are needed, so the hybrid wins.
-    group = main(page).locator('[data-testid="stButtonGroup"]').nth(1)
-    group.get_by_text("Both", exact=True).click()
+    choose(page, "What must it gain?", "Both")
     page.wait_for_url(re.compile(r"which_path_need=Both"))
     wait_idle(page)
     assert headline(page) == "Both: a specialist with a library card"
+    assert scrolled(page) == 0
+    for locator, what in zip(result(page), ("recommendation", "score chart"), strict=True):
+        assert_in_viewport(page, locator, what)
+    assert "Both" in page.locator(".st-key-which_path_chart").inner_text()
+    assert_clean(visit)
+    page.context.close()
 
-    # A checkpoint answer: instant feedback, score in the sidebar.
+
+@pytest.mark.parametrize(
+    ("theme", "width"),
+    [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
+)
+def test_every_step_screenshot(browser, warm_app_url, theme, width):
+    steps = load_lesson("which_path").steps
+    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}", theme=theme, width=width)
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": HEIGHT if width == DESKTOP else 800})
+    wait_idle(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, step in enumerate(steps, start=1):
+        card = main(page).locator(".st-key-which_path_stepcard")
+        card.get_by_text(f"Step {n} of {len(steps)}", exact=False).wait_for()
+        page.screenshot(path=str(SCREENSHOTS / f"which_path-step{n}-{theme}-{width}.png"))
+        if width == DESKTOP:  # at 1280x720 each step shows the whole stage
+            for locator, what in zip(result(page), ("recommendation", "chart"), strict=True):
+                assert_in_viewport(page, locator, f"{what} on step {step.id}")
+        if n < len(steps):
+            card.get_by_role("button", name="Next").click()
+            wait_idle(page)
+    assert_clean(visit)
+    page.context.close()
+
+
+def test_a_checkpoint_answer_keeps_score(browser, warm_app_url):
+    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}")
+    page = visit.page
+    wait_idle(page)
     radio = main(page).locator('[data-testid="stRadio"]').first
     radio.get_by_text("Specialist training", exact=True).click()
     wait_idle(page)
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    if width == NARROW:
-        # The sidebar is collapsed on a phone: the score is checked at desktop width.
-        assert main(page).get_by_text("Right.", exact=False).count() >= 1
-    else:
-        sidebar.get_by_text(re.compile(r"1 right of 1 answered")).wait_for()
-    screenshot(page, f"which_path-hybrid-quiz-{theme}-{width}")
+    page.locator('[data-testid="stSidebar"]').get_by_text(
+        re.compile(r"1 right of 1 answered")
+    ).wait_for()
     assert_clean(visit)
     page.context.close()
