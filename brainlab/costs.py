@@ -507,6 +507,30 @@ def total_costs(assumptions: Assumptions, months: int | None = None) -> dict[str
     return _totals(p, months)
 
 
+def cost_shares(assumptions: Assumptions, strategy: str) -> dict[str, float]:
+    """Each component's share (0..1) of ``strategy``'s total cost over the horizon.
+
+    One-off components count once, monthly ones ``months`` times; components that cost
+    nothing are left out. The shares sum to 1 (an empty dict when the total is 0).
+    """
+    _check_strategy(strategy)
+    p = params(assumptions)
+    b = breakdown(p)[strategy]
+    totals = dict(b.one_off)
+    for c, v in b.monthly.items():
+        totals[c] = totals.get(c, 0.0) + p["months"] * v
+    grand = sum(totals.values())
+    if grand <= 0:
+        return {}
+    return {c: v / grand for c, v in totals.items() if v > 0}
+
+
+def dominant_component(assumptions: Assumptions, strategy: str) -> str | None:
+    """The component that makes up the largest share of ``strategy``'s cost over the horizon."""
+    shares = cost_shares(assumptions, strategy)
+    return max(shares, key=shares.__getitem__) if shares else None
+
+
 def break_even(assumptions: Assumptions, a: str, b: str) -> float | None:
     """The first whole month (0..months) at which ``a``'s cumulative cost is at or below ``b``'s.
 

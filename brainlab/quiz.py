@@ -40,6 +40,9 @@ class Question:
     id: str
     question: str
     choices: tuple[Choice, ...]
+    #: Name of a function in :mod:`brainlab.quiz_checks` that tests the key against the
+    #: app's own model; empty when the answer states no model fact.
+    check: str = ""
 
     @property
     def key(self) -> str:
@@ -103,7 +106,13 @@ def _parse(raw: Any, i: int, path: Path) -> Question:
         raise ContentError(path, f"{where} must have exactly one correct option, not {right}")
     if len({c.text for c in choices}) != len(choices):
         raise ContentError(path, f"{where} repeats an option")
-    return Question(str(raw["page"]), str(raw["id"]), str(raw["question"]), tuple(choices))
+    return Question(
+        str(raw["page"]),
+        str(raw["id"]),
+        str(raw["question"]),
+        tuple(choices),
+        check=str(raw.get("check", "")),
+    )
 
 
 def load_questions(root: Path = CONTENT_DIR) -> tuple[Question, ...]:
@@ -148,7 +157,11 @@ def problems(root: Path = CONTENT_DIR) -> list[str]:
                 f"content/{QUIZ_FILE}: page {slug!r} has {n} questions; "
                 f"it needs {MIN_PER_PAGE}–{MAX_PER_PAGE}"
             )
+    from brainlab.quiz_checks import CHECKS  # late: the checks load the cost model
+
     for q in questions:
+        if q.check and q.check not in CHECKS:
+            found.append(f"content/{QUIZ_FILE}: {q.key} names unknown check {q.check!r}")
         if q.page not in slugs:
             found.append(f"content/{QUIZ_FILE}: {q.key} is for unregistered page {q.page!r}")
     return found

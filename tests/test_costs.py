@@ -383,3 +383,21 @@ def test_minimal_csv_with_key_and_value_only_imports():
     assert problems == []
     assert costs.total_costs(table_)["rag"] == pytest.approx(132.75)
     assert set(table_["source"]) == {"Imported from a CSV file"}
+
+
+def test_cost_shares_sum_to_one_and_name_the_dominant_component():
+    base = costs.default_assumptions()
+    shares = costs.cost_shares(base, "fine_tune")
+    assert sum(shares.values()) == pytest.approx(1.0)
+    # At the defaults, preparing the training data outweighs the GPU time (issue 14).
+    assert costs.dominant_component(base, "fine_tune") == "ft_setup"
+    assert shares["training"] < 0.05
+    open_weight = costs.apply_preset(base, "open_weight")
+    assert costs.dominant_component(open_weight, "fine_tune") == "hosting"
+
+
+def test_a_fine_tuned_models_tokens_cost_twice_the_base_price_at_the_defaults():
+    # two_ways.md and decision.toml say so (issue 14, item 3); this keeps them honest.
+    p = costs.params(costs.default_assumptions())
+    assert p["ft_input_price"] == 2 * p["base_input_price"]
+    assert p["ft_output_price"] == 2 * p["base_output_price"]
