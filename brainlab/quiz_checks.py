@@ -14,33 +14,30 @@ from collections.abc import Callable
 from brainlab import costs
 
 
-def _fine_tune_shares() -> dict[str, dict[str, float]]:
-    """Fine-tuning's cost shares in the default scenario and in every preset."""
+def _fine_tune_splits() -> dict[str, dict[str, float]]:
+    """Fine-tuning's cost split in the default scenario and in every preset."""
     base = costs.default_assumptions()
-    out = {"default": costs.cost_shares(base, "fine_tune")}
+    out = {"default": costs.fine_tune_cost_split(base)}
     for name in costs.load_presets():
-        out[name] = costs.cost_shares(costs.apply_preset(base, name), "fine_tune")
+        out[name] = costs.fine_tune_cost_split(costs.apply_preset(base, name))
     return out
 
 
 def fine_tune_cost_depends_on_scenario() -> list[str]:
     """Key of ``cost_lab/fine_tune_cost``.
 
-    Data preparation (``ft_setup``) is the largest part in at least half of the scenarios;
-    retraining, hosting and generation ("answering") each dominate another; the first
-    training run is never the largest (under 5 % everywhere).
+    People's time (preparing, refreshing and evaluating data) is the largest part of
+    fine-tuning's bill in every scenario but the self-hosted one, where hosting is; GPU
+    compute is never the largest.
     """
-    shares = _fine_tune_shares()
-    top = {name: max(s, key=s.__getitem__) for name, s in shares.items()}
+    splits = _fine_tune_splits()
+    top = {name: max(s, key=s.__getitem__) for name, s in splits.items()}
     found = []
-    prep = [n for n, c in top.items() if c == "ft_setup"]
-    if len(prep) * 2 < len(top):
-        found.append(f"data preparation dominates only {prep} of {sorted(top)}")
-    if not {"retraining", "hosting", "generation"} <= set(top.values()):
-        found.append(f"retraining, hosting and generation should each dominate one: {top}")
-    first_run = {n: s.get("training", 0.0) for n, s in shares.items()}
-    if any(v >= 0.05 for v in first_run.values()):
-        found.append(f"the first training run is 5 % or more somewhere: {first_run}")
+    if top.get("open_weight") != "hosting":
+        found.append(f"hosting should dominate the open-weight preset: {top}")
+    others = {n: c for n, c in top.items() if n != "open_weight" and c != "people"}
+    if others:
+        found.append(f"people's time should dominate the other scenarios: {others}")
     return found
 
 

@@ -107,13 +107,13 @@ def test_every_quiz_key_that_states_a_model_fact_holds_in_the_model():
         assert CHECKS[q.check]() == [], q.key
 
 
-def test_the_fine_tune_cost_check_fails_when_the_first_run_dominates(monkeypatch):
+def test_the_fine_tune_cost_check_fails_when_compute_dominates(monkeypatch):
     from brainlab import costs, quiz_checks
 
-    def shares(assumptions, strategy):
-        return {"training": 0.9, "ft_setup": 0.1}
+    def split(assumptions, strategy="fine_tune"):
+        return {"people": 0.1, "compute": 0.9, "hosting": 0.0, "generation": 0.0}
 
-    monkeypatch.setattr(costs, "cost_shares", shares)
+    monkeypatch.setattr(costs, "fine_tune_cost_split", split)
     assert quiz_checks.fine_tune_cost_depends_on_scenario() != []
 
 
