@@ -127,3 +127,20 @@ def test_an_unknown_check_name_is_reported(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('check = "fine_tune_cost', 'check = "no_such', 1), "utf-8")
     assert any("unknown check" in p for p in quiz.problems(tmp_path / "content"))
+
+
+def test_the_key_is_neither_systematically_the_longest_nor_in_one_position():
+    # Issue 14, item 11: test-wise readers pick the longest option, or always the first.
+    questions = quiz.load_questions()
+    longest = [
+        q.key
+        for q in questions
+        if len(q.choices[q.answer].text) == max(len(c.text) for c in q.choices)
+    ]
+    assert len(longest) <= 0.4 * len(questions), longest
+    shown = [q.order.index(q.answer) for q in questions]
+    for position in range(3):
+        share = shown.count(position) / len(questions)
+        assert 0.2 <= share <= 0.5, (position, shown)
+    for q in questions:
+        assert sorted(q.order) == list(range(len(q.choices))), q.key
