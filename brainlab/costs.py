@@ -420,7 +420,10 @@ def breakdown(p: Mapping[str, float]) -> dict[str, Breakdown]:
             retrains = p[
                 "retrains_per_year" if strategy == "fine_tune" else "hybrid_retrains_per_year"
             ]
-            fixed |= {"hosting": p["ft_hosting_monthly"], "retraining": retrains / 12.0 * train}
+            fixed |= {
+                "hosting": p["ft_hosting_monthly"],
+                "retraining": retrains / 12.0 * (train + p.get("retrain_prep_cost", 0.0)),
+            }
         monthly = {"generation": q * gen_per_query[strategy]}
         if uses_rag:
             monthly["query_embedding"] = q * embed_per_query
@@ -505,6 +508,62 @@ def total_costs(assumptions: Assumptions, months: int | None = None) -> dict[str
     if months is not None and months < 0:
         raise ValueError("months must be 0 or more")
     return _totals(p, months)
+
+
+def cost_shares(assumptions: Assumptions, strategy: str) -> dict[str, float]:
+    """Each component's share (0..1) of ``strategy``'s total cost over the horizon.
+
+    One-off components count once, monthly ones ``months`` times; components that cost
+    nothing are left out. The shares sum to 1 (an empty dict when the total is 0).
+    """
+    _check_strategy(strategy)
+    p = params(assumptions)
+    b = breakdown(p)[strategy]
+    totals = dict(b.one_off)
+    for c, v in b.monthly.items():
+        totals[c] = totals.get(c, 0.0) + p["months"] * v
+    grand = sum(totals.values())
+    if grand <= 0:
+        return {}
+    return {c: v / grand for c, v in totals.items() if v > 0}
+
+
+def fine_tune_cost_split(assumptions: Assumptions, strategy: str = "fine_tune") -> dict[str, float]:
+    """Shares (0..1) of a fine-tuned strategy's horizon cost by kind of spending.
+
+    ``people`` is the first data preparation plus the data refresh and evaluation of every
+    retraining; ``compute`` the GPU or training-token bill of the first run and every
+    retraining; ``hosting`` and ``generation`` as in :func:`monthly_costs`; ``retrieval``
+    whatever a hybrid spends on its library. The shares sum to 1 (all 0 when nothing costs).
+    """
+    if strategy not in ("fine_tune", "hybrid"):
+        raise ValueError("strategy must be 'fine_tune' or 'hybrid'")
+    p = params(assumptions)
+    b = breakdown(p)[strategy]
+    months = p["months"]
+    key = "retrains_per_year" if strategy == "fine_tune" else "hybrid_retrains_per_year"
+    runs = p[key] / 12.0 * months
+    run = _training_run(p)
+    total_rag = sum(
+        v for c, v in b.one_off.items() if c in ("indexing", "rag_setup")
+    ) + months * sum(
+        v for c, v in b.monthly.items() if c in ("query_embedding", "vector_db", "reembedding")
+    )
+    split = {
+        "people": p["ft_setup_cost"] + runs * p.get("retrain_prep_cost", 0.0),
+        "compute": run + runs * run,
+        "hosting": months * b.monthly["hosting"],
+        "generation": months * b.monthly["generation"],
+        "retrieval": total_rag,
+    }
+    grand = sum(split.values())
+    return {k: (v / grand if grand > 0 else 0.0) for k, v in split.items()}
+
+
+def dominant_component(assumptions: Assumptions, strategy: str) -> str | None:
+    """The component that makes up the largest share of ``strategy``'s cost over the horizon."""
+    shares = cost_shares(assumptions, strategy)
+    return max(shares, key=shares.__getitem__) if shares else None
 
 
 def break_even(assumptions: Assumptions, a: str, b: str) -> float | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,11 @@ class Question:
     id: str
     question: str
     choices: tuple[Choice, ...]
+    #: Name of a function in :mod:`brainlab.quiz_checks` that tests the key against the
+    #: app's own model; empty when the answer states no model fact.
+    check: str = ""
+    #: Where the right option is shown (modulo the number of options).
+    slot: int = 0
 
     @property
     def key(self) -> str:
@@ -59,9 +64,12 @@ class Question:
         would give the answer away. The shuffle is seeded by the question's key, so it is
         stable across reruns, sessions and machines.
         """
-        indices = list(range(len(self.choices)))
-        random.Random(zlib.crc32(self.key.encode("utf-8"))).shuffle(indices)
-        return tuple(indices)
+        rest = [i for i in range(len(self.choices)) if i != self.answer]
+        random.Random(zlib.crc32(self.key.encode("utf-8"))).shuffle(rest)
+        # The right option goes to ``slot`` (set from the question's place in the file, so
+        # keys spread evenly over the positions); the wrong ones are shuffled around it.
+        rest.insert(self.slot % len(self.choices), self.answer)
+        return tuple(rest)
 
     def is_correct(self, choice: int) -> bool:
         """Whether option ``choice`` (an index) is the right one."""
@@ -103,7 +111,14 @@ def _parse(raw: Any, i: int, path: Path) -> Question:
         raise ContentError(path, f"{where} must have exactly one correct option, not {right}")
     if len({c.text for c in choices}) != len(choices):
         raise ContentError(path, f"{where} repeats an option")
-    return Question(str(raw["page"]), str(raw["id"]), str(raw["question"]), tuple(choices))
+    return Question(
+        str(raw["page"]),
+        str(raw["id"]),
+        str(raw["question"]),
+        tuple(choices),
+        check=str(raw.get("check", "")),
+        slot=i,
+    )
 
 
 def load_questions(root: Path = CONTENT_DIR) -> tuple[Question, ...]:
@@ -121,6 +136,11 @@ def load_questions(root: Path = CONTENT_DIR) -> tuple[Question, ...]:
     if not isinstance(raw, list):
         raise ContentError(path, "needs a [[questions]] list")
     questions = tuple(_parse(q, i, path) for i, q in enumerate(raw))
+    # Balanced but not guessable: every position gets the same share of right answers, in
+    # an order fixed by a seed rather than a 0, 1, 2 cycle a reader could learn.
+    slots = [i % 3 for i in range(len(questions))]
+    random.Random(QUIZ_FILE).shuffle(slots)
+    questions = tuple(replace(q, slot=slot) for q, slot in zip(questions, slots, strict=True))
     keys = [q.key for q in questions]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
@@ -148,7 +168,11 @@ def problems(root: Path = CONTENT_DIR) -> list[str]:
                 f"content/{QUIZ_FILE}: page {slug!r} has {n} questions; "
                 f"it needs {MIN_PER_PAGE}–{MAX_PER_PAGE}"
             )
+    from brainlab.quiz_checks import CHECKS  # late: the checks load the cost model
+
     for q in questions:
+        if q.check and q.check not in CHECKS:
+            found.append(f"content/{QUIZ_FILE}: {q.key} names unknown check {q.check!r}")
         if q.page not in slugs:
             found.append(f"content/{QUIZ_FILE}: {q.key} is for unregistered page {q.page!r}")
     return found

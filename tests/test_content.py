@@ -165,3 +165,12 @@ def test_an_article_before_a_term_that_brings_its_own_is_reported(tree: Path):
     path.write_text(path.read_text() + "\nSend it to the {{retriever}}.\n", encoding="utf-8")
     problems = content.validate(tree)
     assert any("'the {{retriever}}' doubles an article" in p for p in problems)
+
+
+def test_the_opening_lesson_credits_the_article_it_is_built_from():
+    from brainlab.content import CONTENT_DIR
+
+    text = " ".join((CONTENT_DIR / "pages" / "two_ways.md").read_text("utf-8").split())
+    assert "Silas Grey" in text
+    assert "which path should we choose?" in text
+    assert "2025-06-20" in text

@@ -187,3 +187,24 @@ def test_technical_words_and_a_preset_from_the_link():
     assert "RAG" in verdict(at)
     values = at.dataframe[0].value.set_index("key")["value"]
     assert values["base_input_price"] == 2.0
+
+
+@pytest.mark.parametrize("months", [6, 12, 18, 24, 36, 48, 60])
+@pytest.mark.parametrize("preset", [None, *costs.load_presets()])
+def test_the_verdict_follows_the_numbers_at_every_horizon(months, preset):
+    # Issue 14, item 4: the verdict is computed, never fixed; at any horizon the slider
+    # allows it names the strategy that really costs less over that horizon.
+    from brainlab.ui import costs as ui_costs
+
+    table = costs.default_assumptions()
+    if preset is not None:
+        table = costs.apply_preset(table, preset)
+    table.loc[table.key == "months", "value"] = float(months)
+    p = costs.params(table)
+    names = {"rag": "RAG", "fine_tune": "FT"}
+    text = ui_costs.verdict(p, "rag", "fine_tune", names)
+    totals = costs.total_costs(p)
+    cheaper = "RAG" if totals["rag"] < totals["fine_tune"] else "FT"
+    assert text.startswith("At "), text
+    assert f"**{cheaper}** costs" in text, (months, preset, text)
+    assert f"over {months} months" in text

@@ -33,6 +33,7 @@ FIXTURE: dict[str, float] = {
     "epochs": 2,
     "training_price": 5,
     "ft_setup_cost": 300,
+    "retrain_prep_cost": 0,  # people's time per retraining: priced in its own test below
     "ft_hosting_monthly": 40,
     "retrains_per_year": 6,
     "hybrid_retrains_per_year": 12,
@@ -253,7 +254,7 @@ def test_validation_of_rows_and_columns():
     ]
     extra = pd.concat([base, base.iloc[[0]]], ignore_index=True)
     assert costs.validate(extra) == [
-        "Row 25 (Questions per month, queries_per_month): appears more than once."
+        "Row 26 (Questions per month, queries_per_month): appears more than once."
     ]
     unknown = base.copy()
     unknown.loc[0, "key"] = "free_lunch"
@@ -383,3 +384,47 @@ def test_minimal_csv_with_key_and_value_only_imports():
     assert problems == []
     assert costs.total_costs(table_)["rag"] == pytest.approx(132.75)
     assert set(table_["source"]) == {"Imported from a CSV file"}
+
+
+def test_cost_shares_sum_to_one_and_name_the_dominant_component():
+    base = costs.default_assumptions()
+    shares = costs.cost_shares(base, "fine_tune")
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert costs.dominant_component(base, "fine_tune") == "retraining"
+    open_weight = costs.apply_preset(base, "open_weight")
+    assert costs.dominant_component(open_weight, "fine_tune") == "hosting"
+
+
+def test_fine_tune_cost_split_by_kind_of_spending():
+    # FIXTURE, 3 months: people 300 + 1.5 runs * 50 = 375; compute 20 + 1.5 * 20 = 50;
+    # hosting 3 * 40 = 120; generation 3 * 0.5 = 1.5; total 546.5.
+    split = costs.fine_tune_cost_split({**FIXTURE, "retrain_prep_cost": 50})
+    assert split == pytest.approx(
+        {
+            "people": 375 / 546.5,
+            "compute": 50 / 546.5,
+            "hosting": 120 / 546.5,
+            "generation": 1.5 / 546.5,
+            "retrieval": 0.0,
+        }
+    )
+    # At the defaults, people's time outweighs the GPU time (issue 14, item 2).
+    default = costs.fine_tune_cost_split(costs.default_assumptions())
+    assert max(default, key=default.__getitem__) == "people"
+    assert default["compute"] < 0.1
+
+
+def test_a_fine_tuned_models_tokens_cost_twice_the_base_price_at_the_defaults():
+    # two_ways.md and decision.toml say so (issue 14, item 3); this keeps them honest.
+    p = costs.params(costs.default_assumptions())
+    assert p["ft_input_price"] == 2 * p["base_input_price"]
+    assert p["ft_output_price"] == 2 * p["base_output_price"]
+
+
+def test_each_retraining_pays_for_data_refresh_and_evaluation_as_well_as_compute():
+    # Issue 14, item 4: retraining priced as compute only made fine-tuning look cheap.
+    with_prep = costs.monthly_costs({**FIXTURE, "retrain_prep_cost": 50})
+    rows = with_prep[(with_prep.month == 1) & (with_prep.component == "retraining")]
+    got = dict(zip(rows.strategy, rows.cost, strict=True))
+    # fine_tune: 6/12 * (20 + 50) = 35; hybrid: 12/12 * (20 + 50) = 70.
+    assert got == pytest.approx({"fine_tune": 35.0, "hybrid": 70.0})

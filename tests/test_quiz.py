@@ -96,3 +96,51 @@ def test_repeated_question_ids_are_rejected(tree: Path):
     path.write_text(path.read_text().replace('id = "weekly_prices"', 'id = "where_knowledge"'))
     with pytest.raises(ContentError, match="repeat on a page: two_ways/where_knowledge"):
         quiz.load_questions(tree)
+
+
+def test_every_quiz_key_that_states_a_model_fact_holds_in_the_model():
+    from brainlab.quiz_checks import CHECKS
+
+    checked = [q for q in quiz.load_questions() if q.check]
+    assert {q.key for q in checked} >= {"cost_lab/fine_tune_cost"}
+    for q in checked:
+        assert CHECKS[q.check]() == [], q.key
+
+
+def test_the_fine_tune_cost_check_fails_when_compute_dominates(monkeypatch):
+    from brainlab import costs, quiz_checks
+
+    def split(assumptions, strategy="fine_tune"):
+        return {"people": 0.1, "compute": 0.9, "hosting": 0.0, "generation": 0.0}
+
+    monkeypatch.setattr(costs, "fine_tune_cost_split", split)
+    assert quiz_checks.fine_tune_cost_depends_on_scenario() != []
+
+
+def test_an_unknown_check_name_is_reported(tmp_path):
+    import shutil
+
+    from brainlab.content import CONTENT_DIR
+
+    shutil.copytree(CONTENT_DIR, tmp_path / "content")
+    path = tmp_path / "content" / "quiz.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('check = "fine_tune_cost', 'check = "no_such', 1), "utf-8")
+    assert any("unknown check" in p for p in quiz.problems(tmp_path / "content"))
+
+
+def test_the_key_is_neither_systematically_the_longest_nor_in_one_position():
+    # Issue 14, item 11: test-wise readers pick the longest option, or always the first.
+    questions = quiz.load_questions()
+    longest = [
+        q.key
+        for q in questions
+        if len(q.choices[q.answer].text) == max(len(c.text) for c in q.choices)
+    ]
+    assert len(longest) <= 0.4 * len(questions), longest
+    shown = [q.order.index(q.answer) for q in questions]
+    for position in range(3):
+        share = shown.count(position) / len(questions)
+        assert 0.2 <= share <= 0.5, (position, shown)
+    for q in questions:
+        assert sorted(q.order) == list(range(len(q.choices))), q.key
