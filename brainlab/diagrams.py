@@ -27,6 +27,7 @@ class Node:
     label: str
     idea: str
     shape: str = "box"
+    short: str = ""  # the label of the compact diagram (the full label when empty)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,13 @@ def load(key: str) -> Diagram:
         raise ContentError(path, f"has no diagram [{key}]")
     nodes = []
     for raw in data.get("nodes", []):
-        node = Node(raw["id"], raw["label"], raw.get("idea", "base"), raw.get("shape", "box"))
+        node = Node(
+            raw["id"],
+            raw["label"],
+            raw.get("idea", "base"),
+            raw.get("shape", "box"),
+            raw.get("short", ""),
+        )
         if node.idea not in PALETTE:
             raise ContentError(path, f"[{key}] node {node.id!r}: unknown idea {node.idea!r}")
         if node.shape not in _SHAPES:
@@ -81,16 +88,26 @@ def _escape(text: str) -> str:
     )
 
 
-def to_mermaid(diagram: Diagram, vocab: str) -> str:
-    """Mermaid flowchart source for ``diagram`` with labels in ``vocab``."""
+#: Tighter spacing between a diagram's rows and nodes, so a pipeline fits beside a step card.
+_COMPACT = ', "flowchart": {"rankSpacing": 24, "nodeSpacing": 18, "padding": 6}'
+
+
+def to_mermaid(diagram: Diagram, vocab: str, *, compact: bool = False) -> str:
+    """Mermaid flowchart source for ``diagram`` with labels in ``vocab``.
+
+    ``compact`` packs the rows closer (same label size), for a diagram on a lesson's stage.
+    """
     # Larger labels than Mermaid's default (about 12 px as drawn): read on projectors.
-    lines = ['%%{init: {"themeVariables": {"fontSize": "19px"}}}%%']
+    spacing = _COMPACT if compact else ""
+    lines = ['%%{init: {"themeVariables": {"fontSize": "19px"}' + spacing + "}}%%"]
     lines.append(f"flowchart {diagram.direction}")
     for node in diagram.nodes:
         left, right = _SHAPES[node.shape]
-        lines.append(f"    {node.id}{left}{_escape(render(node.label, vocab))}{right}")
+        label = (node.short or node.label) if compact else node.label
+        lines.append(f"    {node.id}{left}{_escape(render(label, vocab))}{right}")
     for src, dst, label in diagram.edges:
-        arrow = f' -- "{_escape(render(label, vocab))}" --> ' if label else " --> "
+        # The compact diagram leaves edge labels to its caption: each one costs a row.
+        arrow = f' -- "{_escape(render(label, vocab))}" --> ' if label and not compact else " --> "
         lines.append(f"    {src}{arrow}{dst}")
     for idea, hex_colour in PALETTE.items():
         text = "#000000" if idea in ("specialist", "hybrid") else "#FFFFFF"

@@ -108,7 +108,12 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                     shortcut="Right",
                     width="stretch",
                 )
-            elif next_page is not None and st.button(
+        # On the last step the onward button names the next page: a row of its own, so
+        # its label is never cut off in a narrow column.
+        if (
+            n == total
+            and next_page is not None
+            and st.button(
                 labels["next_page"].format(title=next_page.title),
                 key=f"{key}_next_page",
                 icon=":material/arrow_forward:",
@@ -116,8 +121,9 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                 help=labels["next_page_help"],
                 shortcut="Right",
                 width="stretch",
-            ):
-                st.switch_page(next_page.script)
+            )
+        ):
+            st.switch_page(next_page.script)
         if read_more and step.more:
             with st.expander(labels["read_more"], icon=":material/menu_book:"):
                 for section_id in step.more:

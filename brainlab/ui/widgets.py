@@ -65,10 +65,13 @@ def takeaway(text: str) -> None:
     st.success(render(text, vocab()), icon=":material/lightbulb:")
 
 
-def page_links(links: tuple[Link, ...] | list[Link]) -> None:
-    """Buttons that switch to other pages of the app, keeping the session's state."""
+def page_links(links: tuple[Link, ...] | list[Link], *, columns: int = 2) -> None:
+    """Buttons that switch to other pages of the app, keeping the session's state.
+
+    ``columns``: side by side on a wide page; 1 in a narrow column, so no label is cut off.
+    """
     scripts = {p.slug: p for p in load_site()}
-    cols = st.columns(min(len(links), 2) or 1)
+    cols = st.columns(min(len(links), columns) or 1)
     for i, link in enumerate(links):
         spec = scripts[link.page]
         with cols[i % len(cols)]:
@@ -81,10 +84,14 @@ def page_links(links: tuple[Link, ...] | list[Link]) -> None:
             )
 
 
-def diagram(key: str) -> None:
-    """Draw a pipeline diagram from content/diagrams.toml in the reader's vocabulary."""
+def diagram(key: str, *, compact: bool = False) -> None:
+    """Draw a pipeline diagram from content/diagrams.toml in the reader's vocabulary.
+
+    ``compact`` packs its rows closer, for a diagram beside a step card.
+    """
     spec = diagrams.load(key)
-    st.mermaid_chart(diagrams.to_mermaid(spec, vocab()), alt=render(spec.alt, vocab()))
+    source = diagrams.to_mermaid(spec, vocab(), compact=compact)
+    st.mermaid_chart(source, alt=render(spec.alt, vocab()))
     if spec.caption:
         st.caption(render(spec.caption, vocab()))
 
