@@ -71,7 +71,7 @@ def main(repeats: int = 10) -> None:
         browser = launch(pw)
         visit = open_page(browser, url + "/")
         wait_idle(visit.page)
-        visit.page.goto(url + "/which-path")
+        visit.page.goto(url + "/which_path")
         page = visit.page
         page.set_viewport_size({"width": 1280, "height": 720})
         wait_idle(page)

@@ -153,7 +153,7 @@ def paint() -> None:
         page.goto(url + "/", wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=60_000)
         start = time.perf_counter()
-        page.goto(url + "/retrieval-lab", wait_until="commit")
+        page.goto(url + "/retrieval_lab", wait_until="commit")
         page.get_by_role("heading", name="Retrieval lab").wait_for(timeout=60_000)
         text = time.perf_counter() - start
         page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=120_000)

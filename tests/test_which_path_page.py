@@ -174,7 +174,7 @@ def test_each_reason_links_to_the_lab_that_shows_it():
     assert "See the sources behind an answer in the Retrieval lab" in labels
     # One link per reason (every answer of this scenario moves a score), plus the cost link.
     assert len(links) == len(decision.recommend(preset_answers("hospital_assistant")).reasons) + 1
-    assert {page for page, _ in links} == {"retrieval-lab", "forgetting-lab", "cost-lab", ""}
+    assert {page for page, _ in links} == {"retrieval_lab", "forgetting_lab", "cost_lab", ""}
 
 
 def test_the_cost_estimate_is_the_cost_labs_twelve_month_total_for_the_matching_preset():

@@ -32,6 +32,32 @@ def set_words(value: Words) -> None:
     st.session_state[_WORDS_KEY] = value
 
 
+def frame_has_run() -> bool:
+    """Whether app.py's frame has drawn the sidebar in this session (see ``enter_frame``)."""
+    return isinstance(st.session_state.get(_WORDS_KEY), Words)
+
+
+def enter_frame() -> None:
+    """Run the app through app.py's frame when a page script was started without it.
+
+    On a just-started server, Streamlit's legacy handling of a ``pages/`` folder beside
+    ``app.py`` runs the first visit's page script on its own (no menu, no sidebar, no
+    Words switch), and keeps doing so for later visitors. Registering the app's pages with
+    ``st.navigation`` ends that for the whole server; the rerun then goes through app.py,
+    on the same address (a page is identified by its ``url_path``, which is its file name).
+    """
+    from brainlab.content import load_site
+
+    st.navigation(
+        [
+            st.Page(spec.script, title=spec.title, url_path=spec.url_path, default=(i == 0))
+            for i, spec in enumerate(load_site())
+        ],
+        position="hidden",
+    )
+    st.rerun()
+
+
 def words() -> Words:
     """This rerun's :class:`Words` (built from the controls if the frame has not run)."""
     value = st.session_state.get(_WORDS_KEY)

@@ -17,11 +17,16 @@ from brainlab.content import (
     page_spec,
     render,
 )
-from brainlab.ui.context import vocab, words
+from brainlab.ui.context import enter_frame, frame_has_run, vocab, words
 
 
 def lesson(slug: str) -> Lesson:
-    """The lesson text of page ``slug`` (read from content/ on every rerun; cached by mtime)."""
+    """The lesson text of page ``slug`` (read from content/ on every rerun; cached by mtime).
+
+    Every page starts here; a page run without app.py's frame is rerun through it first.
+    """
+    if not frame_has_run():
+        enter_frame()
     return load_lesson(slug)
 
 

@@ -59,6 +59,6 @@ def test_vocabulary_switch_in_the_browser(browser, app_url):
     wait_idle(page)
     # The choice survives a switch to another page (it lives in the URL).
     page.get_by_role("link", name=PAGES[1].title).first.click()
-    page.wait_for_url(re.compile(r"retrieval-lab.*vocab=Technical"))
+    page.wait_for_url(re.compile(r"retrieval_lab.*vocab=Technical"))
     assert_clean(visit)
     visit.page.context.close()
