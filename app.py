@@ -17,6 +17,7 @@ import streamlit as st
 
 from brainlab.content import load_site
 from brainlab.ui import draw_sidebar
+from brainlab.ui.context import frame_ends
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
@@ -37,4 +38,8 @@ pages = [
 ]
 current = st.navigation(pages)
 draw_sidebar()
-current.run()
+try:
+    current.run()
+finally:
+    # A page that later runs without this frame (see ui.context.enter_frame) can tell.
+    frame_ends()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from brainlab.content import load_glossary, load_site
+from brainlab.content import load_site
 from tests.apptest import run_page, texts
 
 SLUGS = [spec.slug for spec in load_site()]
@@ -39,25 +39,38 @@ def test_the_app_opens_on_the_lesson():
     assert at.title[0].value == "Two ways to upgrade a brain"
 
 
+def _svg(at) -> str:
+    """The SVG picture on the lesson's stage, decoded from its data URL."""
+    import base64
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if child.type == "image":
+                yield child
+            yield from walk(child)
+
+    url = next(walk(at.main)).proto.imgs[0].url
+    assert url.startswith("data:image/svg+xml;base64,")
+    return base64.b64decode(url.split(",", 1)[1]).decode("utf-8")
+
+
 def test_vocabulary_switch_changes_the_lesson_words():
     at = run_page("two_ways")
     analogy = texts(at)
-    assert "super library" in analogy
+    assert "two ways to upgrade it: specialist training or the super library" in analogy
     at.sidebar.button_group[0].set_value("technical").run()
-    technical = texts(at)
     assert not at.exception
-    glossary = load_glossary()
-    # The technical words replace the analogy's in the lesson's running text.
-    assert glossary["fine_tuning"].technical.capitalize() in technical
-    assert "the super library gives the model facts" in analogy
-    assert "RAG gives the model facts" in technical
-    assert "the super library gives the model facts" not in technical
+    technical = texts(at)
+    assert "two ways to upgrade it: fine-tuning or RAG" in technical
+    assert "specialist training or the super library" not in technical
+    # The picture beside the step speaks the same words.
+    assert "Fine-tuning" in _svg(at) and "Specialist training" not in _svg(at)
 
 
 def test_vocabulary_can_come_from_the_url():
     # A shared link carries the choice; the URL holds the option's label.
     at = run_page("two_ways", query={"vocab": "Technical"})
-    assert "RAG gives the model facts" in texts(at)
+    assert "two ways to upgrade it: fine-tuning or RAG" in texts(at)
 
 
 def test_presenter_mode_enlarges_text():
@@ -67,30 +80,52 @@ def test_presenter_mode_enlarges_text():
     assert any("Presenter mode" in str(h.proto) for h in at.get("html"))
 
 
-def test_lesson_shows_both_pipelines_and_the_comparison_table():
-    at = run_page("two_ways", query={"vocab": "Technical"})
+def _mermaid(at) -> list[str]:
     # AppTest sees st.mermaid_chart as a Markdown element holding a mermaid code block.
-    diagrams = [m.value for m in at.markdown if m.value.startswith("````mermaid")]
-    assert len(diagrams) == 2
-    assert "The retriever" in diagrams[1] and "Fine-tuning" in diagrams[0]
+    return [m.value for m in at.markdown if m.value.startswith("````mermaid")]
+
+
+def test_the_lesson_opens_on_the_brain_picture_not_a_wall_of_text():
+    at = run_page("two_ways")
+    svg = _svg(at)
+    assert "<svg" in svg and "Specialist training" in svg and "The super library" in svg
+    # No leftover placeholders in the picture, and no pipeline diagram yet.
+    assert "{{" not in svg and not _mermaid(at)
+    card = [m.value for m in at.markdown if m.value.startswith("A large language model is")]
+    assert len(card[0].split()) <= 60
+
+
+def test_the_lesson_steps_forward_through_pipelines_table_and_scenarios_and_back():
+    at = run_page("two_ways", query={"vocab": "Technical"})
+    shown = {}
+    for n in range(1, 7):
+        body = texts(at)
+        assert f"Step {n} of 6" in body
+        shown[n] = (body, _mermaid(at))
+        if n < 6:
+            at.button(key="two_ways_step_next").click().run()
+            assert not at.exception
+    assert "Fine-tuning" in shown[2][1][0] and "The retriever" not in shown[2][1][0]
+    assert "The retriever" in shown[3][1][0]
+    for row in ("Knowledge lives", "A new fact", "Fresh until", "General skill", "Sources"):
+        assert row in shown[4][0]
+    for scenario in ("customer-service bot", "news-summary app", "Medical or legal support"):
+        assert scenario in shown[5][0]
+    # The last step: the takeaway, links to every lab, and Next goes on to the next page.
+    assert "Fresh facts and sources: RAG" in shown[6][0]
+    assert "RAG gives the model facts" in shown[5][0]
+    assert at.button(key="two_ways_step_next_page").label == "Next page: Retrieval lab"
+    at.button(key="two_ways_step_back").click().run()
+    assert "Step 5 of 6" in texts(at)
+
+
+def test_the_full_comparison_stays_behind_read_more():
+    at = run_page("two_ways", query={"two_ways_step": "4"})
     body = texts(at)
-    for row in (
-        "Where the knowledge lives",
-        "How it is updated",
-        "Freshness",
-        "General ability",
-        "Resources",
-        "Traceability",
-        "Typical scenarios",
-    ):
-        assert row in body
-    for scenario in (
-        "customer-service bot",
-        "news-summary app",
-        "Medical diagnosis",
-        "Legal document analysis",
-    ):
-        assert scenario in body
+    for row in ("Where the knowledge lives", "Traceability", "Typical scenarios"):
+        assert row in body  # drawn inside the step's "Read more" expander
+    more = [e for e in at.expander if e.label == "Read more"]
+    assert more and not more[0].proto.expanded
 
 
 def test_the_lesson_paints_without_importing_torch():

@@ -7,6 +7,8 @@ other ``brainlab.ui`` module, so the frame and the quiz no longer import each ot
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from brainlab.content import VOCABULARIES
@@ -32,9 +34,23 @@ def set_words(value: Words) -> None:
     st.session_state[_WORDS_KEY] = value
 
 
+#: The script threads whose current run went through app.py's frame (see ``enter_frame``).
+_IN_FRAME: set[int] = set()
+
+
+def frame_begins() -> None:
+    """app.py, before it runs the page: this run has the frame."""
+    _IN_FRAME.add(threading.get_ident())
+
+
+def frame_ends() -> None:
+    """app.py, after the page's run (also when it stops for a rerun)."""
+    _IN_FRAME.discard(threading.get_ident())
+
+
 def frame_has_run() -> bool:
-    """Whether app.py's frame has drawn the sidebar in this session (see ``enter_frame``)."""
-    return isinstance(st.session_state.get(_WORDS_KEY), Words)
+    """Whether this script run went through app.py's frame (sidebar, menu, Words)."""
+    return threading.get_ident() in _IN_FRAME
 
 
 def enter_frame() -> None:

@@ -13,6 +13,7 @@ from brainlab.ui.context import (
     PRESENTER_KEY,
     VOCAB_KEY,
     build_words,
+    frame_begins,
     presenter_mode,
     set_words,
     vocab,
@@ -66,6 +67,7 @@ def draw_sidebar() -> Words:
         )
     value = build_words()
     set_words(value)
+    frame_begins()
     with st.sidebar:
         sidebar_score()  # the running checkpoint score (issue 6)
         st.caption(words["footer"])

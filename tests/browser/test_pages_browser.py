@@ -52,10 +52,10 @@ def test_vocabulary_switch_in_the_browser(browser, app_url):
     visit = open_page(browser, app_url + "/")
     page = visit.page
     wait_idle(page)
-    assert page.get_by_text("the super library gives the model facts").count() == 1
+    assert page.get_by_text("upgrade it: specialist training or the super library").count() == 1
     page.locator('[data-testid="stSidebar"]').get_by_text("Technical", exact=True).click()
     page.wait_for_url(re.compile(r"vocab=Technical"))
-    page.get_by_text("RAG gives the model facts").wait_for()
+    page.get_by_text("upgrade it: fine-tuning or RAG").wait_for()
     wait_idle(page)
     # The choice survives a switch to another page (it lives in the URL).
     page.get_by_role("link", name=PAGES[1].title).first.click()
