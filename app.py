@@ -5,7 +5,6 @@ content/site.toml), draws the sidebar every page shares, and runs the chosen pag
 """
 
 import os
-from pathlib import Path
 
 # Before anything can import torch or tokenizers: one thread each (two cores here, and more
 # threads are 10-60x slower with a busy neighbour) and no model hub at run time.
@@ -17,14 +16,11 @@ import streamlit as st
 
 from brainlab.content import load_site
 from brainlab.ui import draw_sidebar
-from brainlab.ui.context import frame_ends
+from brainlab.ui.frame import page_config
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
-st.set_page_config(
-    page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
-    layout="wide",
-)
+page_config()
 
 pages = [
     st.Page(
@@ -38,8 +34,4 @@ pages = [
 ]
 current = st.navigation(pages)
 draw_sidebar()
-try:
-    current.run()
-finally:
-    # A page that later runs without this frame (see ui.context.enter_frame) can tell.
-    frame_ends()
+current.run()

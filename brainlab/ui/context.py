@@ -34,44 +34,56 @@ def set_words(value: Words) -> None:
     st.session_state[_WORDS_KEY] = value
 
 
-#: The script threads whose current run went through app.py's frame (see ``enter_frame``).
-_IN_FRAME: set[int] = set()
+def _run_token() -> object | None:
+    """An object that is new for every script run (Streamlit's per-run cursor table)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.cursors
+
+
+#: Per script thread: the run token of the last run that went through app.py's frame.
+_FRAMED: dict[int, object] = {}
 
 
 def frame_begins() -> None:
-    """app.py, before it runs the page: this run has the frame."""
-    _IN_FRAME.add(threading.get_ident())
-
-
-def frame_ends() -> None:
-    """app.py, after the page's run (also when it stops for a rerun)."""
-    _IN_FRAME.discard(threading.get_ident())
+    """The frame (app.py's sidebar) is drawn in this run."""
+    _FRAMED[threading.get_ident()] = _run_token()
 
 
 def frame_has_run() -> bool:
     """Whether this script run went through app.py's frame (sidebar, menu, Words)."""
-    return threading.get_ident() in _IN_FRAME
+    token = _run_token()
+    return token is not None and _FRAMED.get(threading.get_ident()) is token
 
 
 def enter_frame() -> None:
-    """Run the app through app.py's frame when a page script was started without it.
+    """Draw app.py's frame from a page script that was started without it.
 
     On a just-started server, Streamlit's legacy handling of a ``pages/`` folder beside
-    ``app.py`` runs the first visit's page script on its own (no menu, no sidebar, no
-    Words switch), and keeps doing so for later visitors. Registering the app's pages with
-    ``st.navigation`` ends that for the whole server; the rerun then goes through app.py,
-    on the same address (a page is identified by its ``url_path``, which is its file name).
+    ``app.py`` runs the first visit's page script on its own: no menu, no sidebar, no
+    Words switch, and it would go on doing so for later visitors. Registering the app's
+    pages with ``st.navigation`` ends that for the whole server (a page is identified by
+    its ``url_path``, which is its file name, so the address stays the same); the sidebar
+    is then drawn here, in the same run, so no click of this run is lost.
     """
     from brainlab.content import load_site
+    from brainlab.ui.frame import draw_sidebar, page_config
 
+    page_config()
     st.navigation(
         [
-            st.Page(spec.script, title=spec.title, url_path=spec.url_path, default=(i == 0))
+            st.Page(
+                spec.script,
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.url_path,
+                default=(i == 0),
+            )
             for i, spec in enumerate(load_site())
-        ],
-        position="hidden",
+        ]
     )
-    st.rerun()
+    draw_sidebar()
 
 
 def words() -> Words:

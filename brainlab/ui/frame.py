@@ -6,6 +6,8 @@ rerun's one :class:`~brainlab.words.Words` value, which pages read with ``ui.wor
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from brainlab.content import VOCABULARIES, load_toml
@@ -39,6 +41,14 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] .block-container { max-width: 100%; }
 </style>
 """
+
+
+def page_config() -> None:
+    """Wide layout (every lab is a stage) and the app's icon; no title: each page names its tab."""
+    st.set_page_config(
+        page_icon=str(Path(__file__).resolve().parents[2] / "assets" / "favicon.png"),
+        layout="wide",
+    )
 
 
 def draw_sidebar() -> Words:
