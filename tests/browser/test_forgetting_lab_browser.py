@@ -62,7 +62,7 @@ def curve(page):
 
 
 def curve_title(page) -> str:
-    return curve(page).locator(".gtitle").inner_text()
+    return curve(page).locator(".gtitle").text_content()
 
 
 def open_lab(browser, url: str, *, theme: str = "light", width: int = DESKTOP, query: str = ""):
@@ -74,7 +74,8 @@ def open_lab(browser, url: str, *, theme: str = "light", width: int = DESKTOP, q
 
 def reveal(page) -> None:
     button = main(page).get_by_role("button", name=REVEAL)
-    assert_in_viewport(page, button, "the reveal button")
+    if page.viewport_size["width"] == DESKTOP:  # on a phone the columns stack: scroll there
+        assert_in_viewport(page, button, "the reveal button")
     button.click()
     verdict(page).wait_for(timeout=60_000)
     curve(page).wait_for(timeout=60_000)
@@ -95,7 +96,7 @@ def test_guess_reveal_and_a_slider_show_their_effect_in_view(browser, warm_app_u
     assert_in_viewport(page, curve(page), "the forgetting curve")
     assert re.search(r"kept \d+% of its general skill", verdict(page).inner_text())
     before = curve_title(page)
-    assert "General skill kept" in before
+    assert re.fullmatch(r"Full specialist training keeps \d+% of general skill", before)
 
     # The training steps slider, driven with the keyboard: 300 -> 100 steps.
     slider = main(page).locator('[data-testid="stSlider"]').filter(has_text="training steps")
@@ -129,7 +130,7 @@ def test_the_map_tab_marks_wrong_answers_and_agrees_with_the_verdict(browser, wa
     main(page).get_by_role("tab", name="Inside the network").click()
     plot = page.locator(".st-key-forgetting_map .js-plotly-plot")
     plot.wait_for(timeout=30_000)
-    legend = plot.locator(".legend").inner_text()
+    legend = plot.locator(".legend").text_content()
     assert "answered wrong" in legend and "network says answer 1" in legend
     body = main(page).inner_text()
     assert "run 1 of 3" in body and "their mean" in body
