@@ -40,6 +40,13 @@ def kept(at) -> int:
     return int(verdict(at).split("**")[1].rstrip("%"))
 
 
+def open_tab(at, label: str) -> None:
+    """Open one of the lazy tabs below the stage (as a click on it does)."""
+    at.session_state["forgetting_tabs"] = label
+    at.run()
+    assert not at.exception, at.exception
+
+
 def revealed(query=None, guess=None):
     at = run_page("forgetting_lab", timeout=TIMEOUT, query=query)
     assert not at.exception, at.exception
@@ -55,10 +62,11 @@ def test_curves_stay_hidden_until_the_guess_is_committed():
     assert not at.exception, at.exception
     assert "Commit to a guess first" in texts(at)
     assert not any("kept **" in m.value for m in at.markdown)
-    titles = list(charts(at))
-    # Only the published-numbers chart and the human analogy are drawn before the reveal.
-    assert not any("keeps" in t for t in titles), titles
-    assert len(titles) == 2
+    assert not charts(at)  # no curve; the tabs below run only when opened
+    open_tab(at, "Inside the network")
+    assert not charts(at) and "Commit to a guess first" in texts(at)
+    open_tab(at, "People forget too")
+    assert list(charts(at)) == ["Ebbinghaus 1885: memory falls fast, then levels off"]
     # The sliders are there from the start, so the learner can set up the experiment.
     assert at.slider(key="forgetting_steps").value == 300
 
@@ -96,6 +104,10 @@ def test_the_curve_gives_each_strategy_its_line_and_the_library_stays_flat():
     labels = [a["text"] for a in fig["layout"]["annotations"]]
     assert f"Full {kept(at)}%" in labels and "Library 100%" in labels
     assert any(s.get("type") == "rect" for s in fig["layout"]["shapes"])  # pretraining
+    # The first tab below, open by default, compares the library with full fine-tuning.
+    library = next(m for m in at.metric if m.label == "General skill, the super library")
+    assert library.value == "100%" and library.delta.startswith("+")
+    assert "Full specialist training" in at.dataframe[0].value.iloc[:, 0].tolist()
 
 
 def test_sliders_retrain_the_network():
@@ -168,8 +180,10 @@ def test_every_step_forward_and_back():
 
 def test_the_map_marks_wrong_answers_and_explains_its_number():
     at = revealed()
+    assert not [t for t in charts(at) if "(run 1)" in t]  # the map's tab is closed
+    open_tab(at, "Inside the network")
     maps = {t: c for t, c in charts(at).items() if "(run 1)" in t}
-    (title, end), = maps.items()
+    ((title, end),) = maps.items()
     assert title.startswith("Full specialist training, end (run 1): general ")
     names = [t.get("name", "") for t in end["data"]]
     assert any(n.startswith("answered wrong (") for n in names)
@@ -202,6 +216,9 @@ def test_settings_come_from_a_shared_link():
 def test_technical_vocabulary_and_sources_are_shown():
     at = revealed(query={"vocab": "Technical"})
     body = texts(at)
+    for tab in ("Real models", "People forget too"):
+        open_tab(at, tab)
+        body += texts(at)
     names = {t["name"] for t in curve(at)["data"] if t.get("mode") == "lines+markers"}
     assert {"Full fine-tuning", "RAG", "LoRA adapter", "EWC"} <= names
     assert verdict(at).startswith("Full fine-tuning kept")

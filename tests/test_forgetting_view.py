@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
@@ -161,7 +162,7 @@ def test_direct_labels_never_overlap():
         {"a": 0.9, "b": 0.89, "c": 0.89, "d": 0.88, "e": 0.1}, gap=0.16, low=0.0, high=1.0
     )
     values = sorted(ys.values())
-    assert all(b - a >= 0.16 - 1e-9 for a, b in zip(values, values[1:], strict=False))
+    assert all(b - a >= 0.16 - 1e-9 for a, b in itertools.pairwise(values))
     assert ys["a"] == pytest.approx(0.9) and ys["a"] > ys["b"] > ys["c"] > ys["d"]
     # Pushed under the floor, the stack moves back up.
     low = fc.spread_labels({"a": 0.05, "b": 0.04, "c": 0.0}, gap=0.16, low=0.0, high=1.0)
@@ -222,7 +223,7 @@ def test_comparison_table_and_rag_lines():
         "RAG",
     ]
     assert table["General after"].between(0, 100).all()
-    general, special = view.rag_lines(summary, TECHNICAL)
+    general, _special = view.rag_lines(summary, TECHNICAL)
     assert general.value == "100%" and general.label == "General skill, RAG"
     assert general.delta.startswith("+") and "vs full fine-tuning" in general.delta
 

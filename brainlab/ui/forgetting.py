@@ -33,6 +33,8 @@ from brainlab.words import Words
 PREFIX = "forgetting_"
 #: The lab's state in session state (one typed object, see :class:`LabState`).
 STATE_KEY = PREFIX + "state"
+#: The tabs below the stage (their state holds the open tab's label).
+TABS_KEY = PREFIX + "tabs"
 #: Runs kept in memory (one run: a curve of ~60-160 rows).
 MAX_RUNS = 600
 
@@ -392,23 +394,32 @@ def stage(page: Lesson) -> None:
             else:
                 guess_box(w)
 
-    names = ("regions", "compare", "world", "human")
-    tabs = st.tabs([view.say(w, f"tabs.{n}") for n in names])
-    for tab, section in zip(tabs[:2], ("regions", "rag"), strict=True):
-        with tab:
-            st.caption(w(page.section(section).body))
-            if not lab.revealed:
-                st.info(view.say(w, "predict.hidden"), icon=":material/visibility_off:")
-    if lab.revealed:
-        with tabs[0]:
-            regions(settings, table, w)
-        with tabs[1]:
-            compare_tab(summary, w)
-    with tabs[2]:
-        st.caption(w(page.section("world").body))
-        references(w)
-    with tabs[3]:
-        human_panel(page, w)
+    # Lazy tabs: only the open one runs, so a slider does not redraw hidden charts.
+    names = ("compare", "regions", "world", "human")
+    tabs = dict(
+        zip(
+            names,
+            st.tabs([view.say(w, f"tabs.{n}") for n in names], key=TABS_KEY, on_change="rerun"),
+            strict=True,
+        )
+    )
+    for name, section in (("compare", "rag"), ("regions", "regions")):
+        if tabs[name].open:
+            with tabs[name]:
+                st.caption(w(page.section(section).body))
+                if not lab.revealed:
+                    st.info(view.say(w, "predict.hidden"), icon=":material/visibility_off:")
+                elif name == "compare":
+                    compare_tab(summary, w)
+                else:
+                    regions(settings, table, w)
+    if tabs["world"].open:
+        with tabs["world"]:
+            st.caption(w(page.section("world").body))
+            references(w)
+    if tabs["human"].open:
+        with tabs["human"]:
+            human_panel(page, w)
 
 
 def result(
