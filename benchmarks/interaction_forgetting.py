@@ -1,6 +1,6 @@
 """The forgetting lab in Chromium at 1280x720: time from an action to its visible, settled result.
 
-flock /tmp/browser.lock python benchmarks/interaction_forgetting.py [repeats]
+flock /tmp/browser.lock python benchmarks/interaction_forgetting.py [repeats] [pause]
 
 Prints the median and p95 of:
 
@@ -13,6 +13,10 @@ Prints the median and p95 of:
   this server, except where noted: steps down are cut from the kept 300-step runs; steps up
   train to the next hundred once; the replay slider retrains one strategy (3 runs); the
   learning rate and the seed retrain every strategy (15 runs) or one new seed (5 runs).
+
+Between two actions the benchmark waits ``pause`` seconds (default 3: a learner reads the
+curve). In that time the page trains, in the background, what one notch of any slider would
+need; with ``pause`` 0 every notch finds that work unfinished (the worst case).
 
 And the server time of one session's first run of the page (AppTest, bare: no browser).
 """
@@ -58,8 +62,9 @@ def reveal(page) -> float:
     return time.perf_counter() - start
 
 
-def notch(page, label: str, key: str) -> float:
+def notch(page, label: str, key: str, pause: float = 0.0) -> float:
     """Press one arrow key on the slider labelled ``label``; seconds to the redrawn curve."""
+    page.wait_for_timeout(pause * 1000)
     slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
     slider.focus()
     before = page.evaluate(f"() => {LABELS}")
@@ -94,7 +99,7 @@ SLIDERS = [
 ]
 
 
-def main(repeats: int = 5) -> None:
+def main(repeats: int = 5, pause: float = 3.0) -> None:
     timings: dict[str, list[float]] = {"reveal (runs kept)": []}
     with streamlit_server() as url, sync_playwright() as pw:
         browser = launch(pw)
@@ -106,15 +111,17 @@ def main(repeats: int = 5) -> None:
         wait_idle(page)
         cold = reveal(page)
         for _ in range(repeats):
+            page.wait_for_timeout(pause * 1000)
             page.get_by_role("button", name="Guess again").click()
             idle(page)
             timings["reveal (runs kept)"].append(reveal(page))
         for name, label, key, presses in SLIDERS:
-            timings[name] = [notch(page, label, key) for _ in range(presses)]
+            timings[name] = [notch(page, label, key, pause) for _ in range(presses)]
             if name.startswith("steps down"):  # back to 300 before going up
                 for _ in range(presses):
                     notch(page, label, "ArrowRight")
         browser.close()
+    print(f"pause between actions: {pause:g} s")
     print(f"first reveal on a fresh server (15 runs trained): {cold:.3f} s")
     for name, values in timings.items():
         print(
@@ -130,4 +137,7 @@ def main(repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 5,
+        float(sys.argv[2]) if len(sys.argv) > 2 else 3.0,
+    )

@@ -6,11 +6,20 @@ import base64
 import json
 
 import numpy as np
+import pytest
 
 from brainlab.content import load_lesson
 from tests.apptest import run_page, texts
 
 TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def no_background_training(monkeypatch):
+    """The page's background warm-up is tested on its own (last test): off elsewhere."""
+    from brainlab.ui import forgetting as lab
+
+    monkeypatch.setattr(lab, "WARM_NEIGHBOURS", False)
 
 
 def charts(at) -> dict[str, dict]:
@@ -237,3 +246,23 @@ def test_analogy_vocabulary_reads_as_english():
     labels = [s.label for s in at.slider] + [s.label for s in at.select_slider]
     assert "Notebook size" in labels and not any("LoRA" in x or "(" in x for x in labels)
     assert "{{" not in body and "a LoRA a" not in body
+
+
+def test_warming_trains_what_the_next_notch_of_any_slider_needs():
+    from dataclasses import replace
+
+    from brainlab.forgetting_view import Settings
+    from brainlab.ui import forgetting as lab
+
+    store = lab._RunStore()
+    s = Settings(steps=20, rank=3, seed=5)
+    notches = lab.neighbours(s)
+    assert replace(s, rank=2) in notches and replace(s, rank=4) in notches
+    assert replace(s, learning_rate=0.05) in notches and replace(s, seed=4) in notches
+    assert lab.warm_neighbours(s, store, stop=lambda: True) == 0  # asked to stop: nothing
+    assert lab.warm_neighbours(s, store) > 0
+    for n in notches:
+        for seed in n.seeds:
+            for strategy in lab.fg.STRATEGIES:
+                assert store.get(lab._run_key(strategy, seed, n), n.steps) is not None
+    assert lab.warm_neighbours(s, store) == 0  # everything kept: no training the second time

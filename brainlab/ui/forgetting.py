@@ -35,8 +35,10 @@ PREFIX = "forgetting_"
 STATE_KEY = PREFIX + "state"
 #: The tabs below the stage (their state holds the open tab's label).
 TABS_KEY = PREFIX + "tabs"
+#: Train the next slider notch's runs in the background (see :class:`_Warmer`).
+WARM_NEIGHBOURS = True
 #: Runs kept in memory (one run: a curve of ~60-160 rows).
-MAX_RUNS = 600
+MAX_RUNS = 2000
 
 
 @dataclass(frozen=True)
@@ -123,23 +125,137 @@ def missing_runs(settings: Settings) -> dict[int, list[str]]:
     return out
 
 
+def _train(store: _RunStore, s: Settings, seed: int, strategies: list[str]) -> None:
+    """Train ``strategies`` on ``seed`` with ``s`` (one compare: they share the pretraining)."""
+    horizon = training_horizon(s.steps)
+    ahead = replace(s, steps=horizon)
+    runs = fg.compare(tuple(strategies), seeds=(seed,), **ahead.as_kwargs())
+    for strategy in strategies:
+        store.put(_run_key(strategy, seed, s), horizon, runs[(strategy, seed)].curve)
+
+
 def curves(settings: Settings) -> pd.DataFrame:
     """Every strategy's curve on every seed of ``settings``: trained only where not kept."""
     s = settings.clamped()
     store = _store()
-    horizon = training_horizon(s.steps)
-    ahead = replace(s, steps=horizon)
-    for seed, strategies in missing_runs(s).items():
-        # One compare() per seed: the missing strategies share that seed's pretraining.
-        runs = fg.compare(tuple(strategies), seeds=(seed,), **ahead.as_kwargs())
-        for strategy in strategies:
-            store.put(_run_key(strategy, seed, s), horizon, runs[(strategy, seed)].curve)
+    with _warmer().foreground():
+        for seed, strategies in missing_runs(s).items():
+            _train(store, s, seed, strategies)
     parts = []
     for strategy in fg.STRATEGIES:
         for seed in s.seeds:
             curve = store.get(_run_key(strategy, seed, s), s.steps)
             parts.append(curve.assign(strategy=strategy, seed=seed))
     return pd.concat(parts, ignore_index=True)
+
+
+def neighbours(settings: Settings) -> list[Settings]:
+    """The settings one slider notch away, cheapest to train first.
+
+    The one-strategy sliders (3 runs each) first, then the seed (one new seed: 5 runs), then
+    the learning rate (every run). Steps need nothing: fewer are cut from the kept runs, and
+    more were trained ahead (:func:`training_horizon`).
+    """
+    s = settings.clamped()
+    out: list[Settings] = []
+
+    def ladder(values, current):
+        values = list(values)
+        i = min(range(len(values)), key=lambda k: abs(values[k] - current))
+        return [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
+
+    replays = [round(0.05 * k, 2) for k in range(19)]
+    out += [replace(s, replay_fraction=v) for v in ladder(replays, s.replay_fraction)]
+    out += [replace(s, penalty=float(v)) for v in ladder(view.PENALTIES, s.penalty)]
+    out += [replace(s, rank=v) for v in ladder(range(1, 9), s.rank)]
+    out += [replace(s, seed=v) for v in ladder(range(100), s.seed)]
+    out += [replace(s, learning_rate=v) for v in ladder(view.LEARNING_RATES, s.learning_rate)]
+    return out
+
+
+def warm_neighbours(settings: Settings, store: _RunStore, *, stop=lambda: False) -> int:
+    """Train what one notch of any slider would need; returns how many compare() calls ran.
+
+    ``stop()`` is asked before each training: a newer request (or a page waiting for the
+    CPU) ends the work early.
+    """
+    calls = 0
+    for n in neighbours(settings):
+        for seed in n.seeds:
+            if stop():
+                return calls
+            strategies = [
+                st_ for st_ in fg.STRATEGIES if store.get(_run_key(st_, seed, n), n.steps) is None
+            ]
+            if strategies:
+                _train(store, n, seed, strategies)
+                calls += 1
+    return calls
+
+
+class _Warmer:
+    """One background thread that trains the neighbours of the latest settings shown.
+
+    A learner reads the curve for a few seconds before moving a slider again; in that time
+    the thread trains what one notch of any slider would need, so the next notch finds its
+    runs kept. It waits whenever a page is training in the foreground, and it drops old work
+    when newer settings arrive.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wanted: Settings | None = None
+        self.thread: threading.Thread | None = None
+        self.busy = 0  # pages training in the foreground
+
+    def request(self, settings: Settings, store: _RunStore) -> None:
+        with self.lock:
+            self.wanted = settings
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._work, args=(store,), name="forgetting-warmer", daemon=True
+                )
+                self.thread.start()
+
+    def foreground(self):
+        warmer = self
+
+        class _Busy:
+            def __enter__(self):
+                with warmer.lock:
+                    warmer.busy += 1
+
+            def __exit__(self, *exc):
+                with warmer.lock:
+                    warmer.busy -= 1
+
+        return _Busy()
+
+    def _work(self, store: _RunStore) -> None:
+        import time
+
+        while True:
+            with self.lock:
+                current, self.wanted = self.wanted, None
+            if current is None:
+                return
+
+            def stop() -> bool:
+                while self.busy:  # let the page train first
+                    time.sleep(0.05)
+                return self.wanted is not None
+
+            warm_neighbours(current, store, stop=stop)
+
+
+@st.cache_resource(show_spinner=False)
+def _warmer() -> _Warmer:
+    return _Warmer()
+
+
+def warm(settings: Settings) -> None:
+    """Start training, in the background, what the next slider notch would need."""
+    _warmer().request(settings.clamped(), _store())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -434,4 +550,6 @@ def result(
     summary = view.summarise(table)
     verdict_box(view.verdict(summary, lab.guess, w))
     curve_chart(table, summary, strategies, w)
+    if WARM_NEIGHBOURS:
+        warm(settings)
     return table, summary
