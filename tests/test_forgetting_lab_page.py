@@ -261,6 +261,10 @@ def test_warming_trains_what_the_next_notch_of_any_slider_needs():
     assert replace(s, learning_rate=0.05) in notches and replace(s, seed=4) in notches
     assert lab.warm_neighbours(s, store, stop=lambda: True) == 0  # asked to stop: nothing
     assert lab.warm_neighbours(s, store) > 0
+    for seed in s.seeds:  # the settings themselves first
+        assert all(
+            store.get(lab._run_key(x, seed, s), s.steps) is not None for x in lab.fg.STRATEGIES
+        )
     for n in notches:
         for seed in n.seeds:
             for strategy in lab.fg.STRATEGIES:

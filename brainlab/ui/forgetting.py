@@ -174,13 +174,15 @@ def neighbours(settings: Settings) -> list[Settings]:
 
 
 def warm_neighbours(settings: Settings, store: _RunStore, *, stop=lambda: False) -> int:
-    """Train what one notch of any slider would need; returns how many compare() calls ran.
+    """Train ``settings``, then what one notch of any slider would need.
+
+    Returns how many compare() calls ran.
 
     ``stop()`` is asked before each training: a newer request (or a page waiting for the
     CPU) ends the work early.
     """
     calls = 0
-    for n in neighbours(settings):
+    for n in [settings.clamped(), *neighbours(settings)]:
         for seed in n.seeds:
             if stop():
                 return calls
@@ -509,6 +511,8 @@ def stage(page: Lesson) -> None:
                 table, summary = result(settings, lab, strategies, w)
             else:
                 guess_box(w)
+                if WARM_NEIGHBOURS:  # train while the learner guesses: the reveal finds it
+                    warm(settings)
 
     # Lazy tabs: only the open one runs, so a slider does not redraw hidden charts.
     names = ("compare", "regions", "world", "human")
