@@ -153,8 +153,9 @@ def neighbours(settings: Settings) -> list[Settings]:
     """The settings one slider notch away, cheapest to train first.
 
     The one-strategy sliders (3 runs each) first, then the seed (one new seed: 5 runs), then
-    the learning rate (every run). Steps need nothing: fewer are cut from the kept runs, and
-    more were trained ahead (:func:`training_horizon`).
+    the learning rate (every run), last one notch more steps (every run, trained ahead to
+    the next hundred, :func:`training_horizon`). Fewer steps need nothing: they are cut
+    from the kept runs.
     """
     s = settings.clamped()
     out: list[Settings] = []
@@ -170,6 +171,8 @@ def neighbours(settings: Settings) -> list[Settings]:
     out += [replace(s, rank=v) for v in ladder(range(1, 9), s.rank)]
     out += [replace(s, seed=v) for v in ladder(range(100), s.seed)]
     out += [replace(s, learning_rate=v) for v in ladder(view.LEARNING_RATES, s.learning_rate)]
+    if s.steps + 10 <= 1000:  # one notch more steps: trained ahead to the next hundred
+        out.append(replace(s, steps=s.steps + 10))
     return out
 
 
