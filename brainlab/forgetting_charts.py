@@ -114,7 +114,7 @@ def forgetting_curve_figure(
     """
     ends_text = dict(labels) | dict(end_labels or {})
     longest = max((len(ends_text[s]) for s in labels), default=8) + 5  # " 100%"
-    right = int(min(max(9 * longest + 16, 90), 260))
+    right = int(min(max(10 * longest + 16, 90), 280))
     last_step = int(curves["step"].max()) if len(curves) else pretrain_steps
     # Only the end of pretraining is shown: its start is a flat, learned-already line, and
     # the width is worth more to the specialty.

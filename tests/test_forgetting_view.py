@@ -194,6 +194,8 @@ def test_the_map_has_a_legend_marks_wrong_answers_and_agrees_with_the_verdict(w)
     assert n > 0 and len(wrong.x) == n and f"({n})" in wrong.name
     # Before fine-tuning nearly every general question is answered right.
     assert data.moments[0].general_wrong.mean() < 0.05
+    _fonts_at_least_14(fig)
+    assert fig.layout.legend.font.size is None or fig.layout.legend.font.size >= 14
     title = fig.layout.title.text
     assert f"general {end.general:.0%}" in title and "run 1" in title and "<br>" not in title
     text = view.map_agreement(data, curves, w)
