@@ -53,6 +53,22 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def _readable(fig: go.Figure) -> go.Figure:
+    """Every axis, legend and annotation text at the base font size (at least 14 px).
+
+    Streamlit's plotly theme draws tick labels and legends at 12 px unless a figure says
+    otherwise; a projector needs them as large as the rest.
+    """
+    size = charts.FONT_SIZE
+    fig.update_xaxes(tickfont={"size": size}, title_font={"size": size})
+    fig.update_yaxes(tickfont={"size": size}, title_font={"size": size})
+    fig.update_layout(legend_font_size=size)
+    for annotation in fig.layout.annotations:
+        if annotation.font.size is None:
+            annotation.font.size = size
+    return fig
+
+
 def spread_labels(
     ends: Mapping[str, float], *, gap: float, low: float, high: float
 ) -> dict[str, float]:
@@ -94,6 +110,7 @@ def forgetting_curve_figure(
     finetune_label: str,
     end_labels: Mapping[str, str] | None = None,
     height: int = 380,
+    text_scale: float = 1.0,
 ) -> go.Figure:
     """General and specialist accuracy against step, one line per strategy, band over seeds.
 
@@ -111,10 +128,13 @@ def forgetting_curve_figure(
         Step at which fine-tuning starts (the pretraining band ends there).
     end_labels
         Short names written at the lines' ends (default: ``labels``), with the end value.
+    text_scale
+        How much larger the text will be drawn (presenter mode scales every font after
+        the figure is built): the labels' margin and spacing grow with it.
     """
     ends_text = dict(labels) | dict(end_labels or {})
     longest = max((len(ends_text[s]) for s in labels), default=8) + 5  # " 100%"
-    right = int(min(max(10 * longest + 16, 90), 280))
+    right = int(min(max(10 * text_scale * longest + 16, 90), 340))
     last_step = int(curves["step"].max()) if len(curves) else pretrain_steps
     # Only the end of pretraining is shown: its start is a flat, learned-already line, and
     # the width is worth more to the specialty.
@@ -178,7 +198,7 @@ def forgetting_curve_figure(
             )
             ends[yaxis][strategy] = float(mean[-1])
     for yaxis, at_end in ends.items():
-        spread = spread_labels(at_end, gap=LABEL_GAP, low=0.0, high=1.0)
+        spread = spread_labels(at_end, gap=LABEL_GAP * text_scale, low=0.0, high=1.0)
         for strategy, y in spread.items():
             annotations.append(
                 {
@@ -255,7 +275,7 @@ def forgetting_curve_figure(
         shapes=shapes,
         annotations=annotations,
     )
-    return go.Figure(data=traces, layout=layout)
+    return _readable(go.Figure(data=traces, layout=layout))
 
 
 def regions_figure(
@@ -412,7 +432,7 @@ def regions_figure(
         )
     fig.update_xaxes(range=[axis[0], axis[-1]], constrain="domain")
     fig.update_yaxes(range=[axis[0], axis[-1]], scaleanchor="x", scaleratio=1)
-    return fig
+    return _readable(fig)
 
 
 def ebbinghaus_figure(
@@ -455,7 +475,7 @@ def ebbinghaus_figure(
     )
     fig.update_xaxes(type="log")
     fig.update_yaxes(range=[0, 100])
-    return fig
+    return _readable(fig)
 
 
 def published_forgetting_figure(
@@ -495,4 +515,4 @@ def published_forgetting_figure(
             )
         )
     fig.update_xaxes(type="log", tickvals=list(epochs), ticktext=[str(e) for e in epochs])
-    return fig
+    return _readable(fig)

@@ -241,6 +241,7 @@ def curve_figure(
         finetune_label=say(w, "curve.finetune"),
         end_labels={s: say(w, f"strategies.{s}.end") for s in strategies},
         height=height,
+        text_scale=w.chart_scale,
     )
 
 

@@ -151,9 +151,16 @@ def test_curve_figure_gives_each_strategy_a_colour_a_marker_and_a_direct_label(w
 
 
 def _fonts_at_least_14(fig) -> None:
-    sizes = [fig.layout.font.size, fig.layout.title.font.size]
-    sizes += [a.font.size for a in fig.layout.annotations if a.font.size is not None]
-    assert min(s for s in sizes if s is not None) >= charts.MIN_FONT_SIZE
+    """Every text size set, and none under 14 px (Streamlit's theme would draw 12 px)."""
+    layout = fig.layout
+    sizes = [layout.font.size, layout.title.font.size, layout.legend.font.size]
+    sizes += [a.font.size for a in layout.annotations]
+    for name, axis in layout.to_plotly_json().items():
+        if name.startswith(("xaxis", "yaxis")):
+            sizes += [axis.get("tickfont", {}).get("size")]
+            sizes += [axis.get("title", {}).get("font", {}).get("size")]
+    assert None not in sizes, sizes
+    assert min(sizes) >= charts.MIN_FONT_SIZE, sizes
 
 
 def test_direct_labels_never_overlap():
@@ -238,6 +245,8 @@ def test_world_and_human_figures(w):
     fig = view.biderman_figure(refs["biderman"], w)
     assert len(fig.data) == 4
     assert fig.data[0].line.color == charts.colour("fine_tune")
+    _fonts_at_least_14(fig)
+    _fonts_at_least_14(view.ebbinghaus_figure(refs["ebbinghaus"], w))
     for title in (fig.layout.title.text, view.say(w, "human.title")):
         assert "<br>" not in title and len(title) <= 60
     # No internal file names in what a learner reads.
