@@ -242,9 +242,9 @@ def forgetting_curve_figure(
                 "line": {"color": charts.colour("base"), "dash": "dot"},
             }
         )
-    for x, text, anchor in (
-        (pretrain_steps, pretrain_label, "right"),
-        (pretrain_steps, finetune_label, "left"),
+    for x, text, anchor, shift in (
+        (pretrain_steps, pretrain_label, "right", -6),
+        (pretrain_steps, finetune_label, "left", 6),
     ):
         annotations.append(
             {
@@ -255,6 +255,7 @@ def forgetting_curve_figure(
                 "text": text,
                 "showarrow": False,
                 "xanchor": anchor,
+                "xshift": shift,
                 "yanchor": "bottom",
             }
         )

@@ -152,6 +152,8 @@ def test_every_step_screenshot(browser, warm_app_url, theme, width):
         card.get_by_text(f"Step {n} of {len(steps)}", exact=False).wait_for()
         if n == 2:
             reveal(page)
+        page.mouse.move(1, 1)  # no button tooltip over the picture
+        page.wait_for_timeout(300)
         page.screenshot(path=str(SCREENSHOTS / f"forgetting_lab-step{n}-{theme}-{width}.png"))
         if width == DESKTOP:
             assert_in_viewport(page, card, f"the step card on step {step.id}")
