@@ -10,6 +10,9 @@ Speed: every run of one strategy on one seed is cached on its own, keyed only by
 settings it depends on, so a slider that changes one strategy retrains that strategy alone;
 and a run for more steps also serves every shorter run (its curve is the shorter run's curve
 followed by more steps: the core draws the examples step by step, a test checks this).
+While the learner guesses or reads the curve, one background thread trains what the next
+notch of any slider would need (:class:`_Warmer`). The curves stay real networks trained by
+gradient descent; only when they are trained changes.
 """
 
 from __future__ import annotations
