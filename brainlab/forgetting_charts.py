@@ -1,8 +1,8 @@
 """Figure builders of the forgetting lab: pure, keyword-only data in, a plotly figure out.
 
-Colours come from :data:`brainlab.charts.PALETTE` (general = bluish green, specialist =
-orange); strategies are told apart by line dash, marker and a label at the line's end, never
-by colour alone.
+Colours come from :data:`brainlab.charts.PALETTE`: each strategy of the forgetting curve
+has its own colour (:data:`STRATEGY_COLOURS`), and its own dash, marker and a label at the
+line's end, so no line relies on colour alone.
 """
 
 from __future__ import annotations
@@ -12,11 +12,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from brainlab import charts
 
-#: One line style per strategy: (dash, marker).
+#: One palette colour per strategy (brainlab/charts.py), and a line dash and a marker that
+#: carry the same meaning without colour. Full fine-tuning is the specialist's vermillion,
+#: the library RAG's blue; replay (a mix of old and new) the hybrid purple; EWC, which
+#: protects the general skill, the general green; the adapter, a small specialist add-on,
+#: the specialist orange.
+STRATEGY_COLOURS: dict[str, str] = {
+    "naive": charts.PALETTE["fine_tune"],
+    "replay": charts.PALETTE["hybrid"],
+    "ewc": charts.PALETTE["general"],
+    "adapter": charts.PALETTE["specialist"],
+    "rag": charts.PALETTE["rag"],
+}
 STRATEGY_STYLE: dict[str, tuple[str, str]] = {
     "naive": ("solid", "circle"),
     "replay": ("dot", "square"),
@@ -29,13 +39,62 @@ STRATEGY_STYLE: dict[str, tuple[str, str]] = {
 #: data markers to read on top in both themes; the answer is also in the hover text).
 ANSWER_TINTS: tuple[str, ...] = ("#BFE3F5", "#F7F0A8", "#D9D9D9", "#EFC9DE")
 #: Marker shape of each right answer on the map.
-ANSWER_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "x")
+ANSWER_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up")
+#: How wrong answers are marked on the map: a bold cross over the question.
+WRONG_COLOUR = "#000000"
+
+#: Vertical gap (as a share of a panel's height) kept between two direct labels.
+LABEL_GAP = 0.16
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def _readable(fig: go.Figure) -> go.Figure:
+    """Every axis, legend and annotation text at the base font size (at least 14 px).
+
+    Streamlit's plotly theme draws tick labels and legends at 12 px unless a figure says
+    otherwise; a projector needs them as large as the rest.
+    """
+    size = charts.FONT_SIZE
+    fig.update_xaxes(tickfont={"size": size}, title_font={"size": size})
+    fig.update_yaxes(tickfont={"size": size}, title_font={"size": size})
+    fig.update_layout(legend_font_size=size)
+    for annotation in fig.layout.annotations:
+        if annotation.font.size is None:
+            annotation.font.size = size
+    return fig
+
+
+def spread_labels(
+    ends: Mapping[str, float], *, gap: float, low: float, high: float
+) -> dict[str, float]:
+    """Label heights near ``ends`` (name -> y), at least ``gap`` apart, inside [low, high].
+
+    Labels keep the order of their lines' ends; where two would overlap they are pushed
+    apart as little as needed (down first, then back up from the top).
+    """
+    order = sorted(ends, key=lambda k: ends[k], reverse=True)
+    ys: dict[str, float] = {}
+    previous = None
+    for name in order:
+        y = min(ends[name], high)
+        if previous is not None:
+            y = min(y, previous - gap)
+        ys[name] = y
+        previous = y
+    # Pushed below the floor: push the stack back up from the bottom, keeping the gaps.
+    previous = None
+    for name in reversed(order):
+        floor = low if previous is None else previous + gap
+        if ys[name] >= floor:
+            break
+        ys[name] = floor
+        previous = floor
+    return ys
 
 
 def forgetting_curve_figure(
@@ -49,8 +108,14 @@ def forgetting_curve_figure(
     x_axis: str,
     pretrain_label: str,
     finetune_label: str,
+    end_labels: Mapping[str, str] | None = None,
+    height: int = 380,
+    text_scale: float = 1.0,
 ) -> go.Figure:
     """General and specialist accuracy against step, one line per strategy, band over seeds.
+
+    Each strategy has its own colour, dash and marker, and its name at the end of its line
+    (no legend to decode). Two panels share the step axis: general on top, specialist below.
 
     Parameters
     ----------
@@ -61,93 +126,157 @@ def forgetting_curve_figure(
         Display name of each strategy, in the order to draw them.
     pretrain_steps
         Step at which fine-tuning starts (the pretraining band ends there).
+    end_labels
+        Short names written at the lines' ends (default: ``labels``), with the end value.
+    text_scale
+        How much larger the text will be drawn (presenter mode scales every font after
+        the figure is built): the labels' margin and spacing grow with it.
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.update_layout(charts.base_layout(height=700, margin={"l": 70, "r": 20, "t": 110, "b": 60}))
-    fig.update_layout(title_text=title, hovermode="x unified")
-    panels = (("general_accuracy", "general", 1), ("specialist_accuracy", "specialist", 2))
+    ends_text = dict(labels) | dict(end_labels or {})
+    longest = max((len(ends_text[s]) for s in labels), default=8) + 5  # " 100%"
+    right = int(min(max(10 * text_scale * longest + 16, 90), 340))
     last_step = int(curves["step"].max()) if len(curves) else pretrain_steps
+    # Only the end of pretraining is shown: its start is a flat, learned-already line, and
+    # the width is worth more to the specialty.
+    first_step = max(0, pretrain_steps - max(50, round(0.3 * (last_step - pretrain_steps), -1)))
+    # Traces, shapes and annotations are gathered first and validated once, in one Figure:
+    # adding them one by one re-validates the figure each time (three times slower here).
+    traces: list[dict] = []
+    annotations: list[dict] = []
+    panels = (("general_accuracy", "x", "y"), ("specialist_accuracy", "x2", "y2"))
+    ends: dict[str, dict[str, float]] = {"y": {}, "y2": {}}
     for strategy, label in labels.items():
         data = curves[curves["strategy"] == strategy]
         if data.empty:
             continue
+        colour = STRATEGY_COLOURS.get(strategy, charts.colour("base"))
         dash, marker = STRATEGY_STYLE.get(strategy, ("solid", "circle"))
-        for column, idea, row in panels:
+        for column, xaxis, yaxis in panels:
             stats = data.groupby("step")[column].agg(["mean", "min", "max"]).reset_index()
-            colour = charts.colour(idea)
             steps = stats["step"].to_numpy()
+            mean = stats["mean"].to_numpy()
             # The band: from the lowest to the highest seed at each step.
-            fig.add_trace(
-                go.Scatter(
-                    x=np.concatenate([steps, steps[::-1]]),
-                    y=np.concatenate([stats["max"], stats["min"][::-1]]),
-                    fill="toself",
-                    fillcolor=_rgba(colour, 0.12),
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=strategy,
-                ),
-                row=row,
-                col=1,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": np.concatenate([steps, steps[::-1]]),
+                    "y": np.concatenate([stats["max"], stats["min"][::-1]]),
+                    "xaxis": xaxis,
+                    "yaxis": yaxis,
+                    "fill": "toself",
+                    "fillcolor": _rgba(colour, 0.12),
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "legendgroup": strategy,
+                }
             )
-            every = max(1, len(steps) // 8)
-            fig.add_trace(
-                go.Scatter(
-                    x=steps,
-                    y=stats["mean"],
-                    name=label,
-                    legendgroup=strategy,
-                    showlegend=(row == 1),
-                    mode="lines+markers",
-                    line={"color": colour, "dash": dash, "width": 3},
-                    marker={"symbol": marker, "size": 9, "maxdisplayed": 0},
-                    hovertemplate=f"{label}: %{{y:.0%}}<extra></extra>",
-                ),
-                row=row,
-                col=1,
+            # Markers on a few points only (and always the last), so dashes stay readable.
+            every = max(1, len(steps) // 6)
+            marked = np.zeros(len(steps), dtype=bool)
+            marked[::every] = True
+            marked[-1] = True
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": steps,
+                    "y": mean,
+                    "xaxis": xaxis,
+                    "yaxis": yaxis,
+                    "name": label,
+                    "legendgroup": strategy,
+                    "mode": "lines+markers",
+                    "line": {"color": colour, "dash": dash, "width": 3},
+                    "marker": {
+                        "symbol": marker,
+                        "size": np.where(marked, 11, 0),
+                        "color": colour,
+                        "line": {"width": 0},
+                    },
+                    "hovertemplate": f"{label}: %{{y:.0%}}<extra></extra>",
+                }
             )
-            # Markers on a few points only, so dashes stay readable.
-            fig.data[-1].marker.maxdisplayed = len(steps[::every])
-    for row in (1, 2):
-        fig.add_vrect(
-            x0=0,
-            x1=pretrain_steps,
-            fillcolor=charts.colour("base"),
-            opacity=0.12,
-            line_width=0,
-            row=row,
-            col=1,
+            ends[yaxis][strategy] = float(mean[-1])
+    for yaxis, at_end in ends.items():
+        spread = spread_labels(at_end, gap=LABEL_GAP * text_scale, low=0.0, high=1.0)
+        for strategy, y in spread.items():
+            annotations.append(
+                {
+                    "x": last_step,
+                    "y": y,
+                    "xref": "x" if yaxis == "y" else "x2",
+                    "yref": yaxis,
+                    "text": f"{ends_text[strategy]} {at_end[strategy]:.0%}",
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "xshift": 8,
+                    "font": {"color": STRATEGY_COLOURS.get(strategy, charts.colour("base"))},
+                }
+            )
+    shapes: list[dict] = []
+    for xref, yref in (("x", "y"), ("x2", "y2")):
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": first_step,
+                "x1": pretrain_steps,
+                "y0": 0,
+                "y1": 1,
+                "xref": xref,
+                "yref": f"{yref} domain",
+                "fillcolor": charts.colour("base"),
+                "opacity": 0.12,
+                "line": {"width": 0},
+                "layer": "below",
+            }
         )
-        fig.add_vline(
-            x=pretrain_steps, line={"color": charts.colour("base"), "dash": "dot"}, row=row, col=1
+        shapes.append(
+            {
+                "type": "line",
+                "x0": pretrain_steps,
+                "x1": pretrain_steps,
+                "y0": 0,
+                "y1": 1,
+                "xref": xref,
+                "yref": f"{yref} domain",
+                "line": {"color": charts.colour("base"), "dash": "dot"},
+            }
         )
-    fig.add_annotation(
-        x=pretrain_steps / 2,
-        y=1.02,
-        xref="x",
-        yref="paper",
-        text=pretrain_label,
-        showarrow=False,
-        yanchor="bottom",
+    for x, text, anchor, shift in (
+        (pretrain_steps, pretrain_label, "right", -6),
+        (pretrain_steps, finetune_label, "left", 6),
+    ):
+        annotations.append(
+            {
+                "x": x,
+                "y": 1.0,
+                "xref": "x",
+                "yref": "y domain",
+                "text": text,
+                "showarrow": False,
+                "xanchor": anchor,
+                "xshift": shift,
+                "yanchor": "bottom",
+            }
+        )
+    layout = charts.base_layout(
+        height=height,
+        margin={"l": 64, "r": right, "t": 44, "b": 50},
+        showlegend=False,
+        hovermode="x unified",
+    ).to_plotly_json()
+    axis_range = [first_step, last_step]
+    percent = {"range": [-0.04, 1.06], "tickformat": ".0%"}
+    layout.update(
+        title={**layout["title"], "text": title, "font": {"size": 16}},
+        xaxis={"anchor": "y", "matches": "x2", "showticklabels": False, "range": axis_range},
+        yaxis={"domain": [0.54, 1.0], "title": {"text": general_axis}, **percent},
+        xaxis2={"anchor": "y2", "title": {"text": x_axis}, "range": axis_range},
+        yaxis2={"domain": [0.0, 0.46], "title": {"text": specialist_axis}, **percent},
+        shapes=shapes,
+        annotations=annotations,
     )
-    fig.add_annotation(
-        x=pretrain_steps,
-        y=1.02,
-        xref="x",
-        yref="paper",
-        text=finetune_label,
-        showarrow=False,
-        xanchor="left",
-        yanchor="bottom",
-    )
-    fig.update_yaxes(range=[-0.02, 1.04], tickformat=".0%")
-    fig.update_yaxes(title_text=general_axis, row=1, col=1)
-    fig.update_yaxes(title_text=specialist_axis, row=2, col=1)
-    fig.update_xaxes(title_text=x_axis, range=[0, last_step], row=2, col=1)
-    # The legend goes under the plot: above it, it would collide with a two-line title.
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
-    return fig
+    return _readable(go.Figure(data=traces, layout=layout))
 
 
 def regions_figure(
@@ -156,10 +285,14 @@ def regions_figure(
     answers: np.ndarray,
     general_points: tuple[np.ndarray, np.ndarray],
     specialist_points: tuple[np.ndarray, np.ndarray],
+    general_wrong: np.ndarray | None = None,
+    specialist_wrong: np.ndarray | None = None,
     library_points: tuple[np.ndarray, np.ndarray] | None = None,
     answer_names: Sequence[str],
+    answer_legend: Sequence[str] | None = None,
     general_name: str,
     specialist_name: str,
+    wrong_name: str = "answered wrong",
     library_name: str,
     title: str,
     x_title: str,
@@ -168,17 +301,20 @@ def regions_figure(
     """The network's answer over the plane (a heatmap) with the questions on top.
 
     ``answers`` is ``(n, n)`` (row = y, column = x) over ``axis``; points are ``(xy, label)``
-    pairs. General questions are outlined in the general colour, specialist ones in the
-    specialist colour; a marker's shape is its right answer.
+    pairs. General questions are filled markers in the general colour, specialist ones
+    hollow in the specialist colour; a marker's shape is its right answer. The legend names
+    the four answer tints, both kinds of question and the wrong answers, which are crossed.
     """
     fig = charts.new_figure(
         title=title,
         x_title=x_title,
         y_title=y_title,
         height=600,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        margin={"l": 60, "r": 20, "t": 56, "b": 60},
+        legend={"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02, "xanchor": "left"},
     )
     n = len(ANSWER_TINTS)
+    legend_names = list(answer_legend or answer_names)
     # A stepped colour scale: answer k gets exactly tint k.
     scale = []
     for k, tint in enumerate(ANSWER_TINTS):
@@ -197,6 +333,23 @@ def regions_figure(
             hovertemplate="(%{x:.1f}, %{y:.1f}): network says %{customdata}<extra></extra>",
         )
     )
+    # The legend of the tints: one square per answer, with the shape of its questions.
+    for k, tint in enumerate(ANSWER_TINTS):
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=legend_names[k],
+                marker={
+                    "symbol": "square",
+                    "size": 16,
+                    "color": tint,
+                    "line": {"color": "#555555", "width": 1},
+                },
+                legendgroup="answers",
+            )
+        )
     for (xy, y), name, idea, symbol_shift in (
         (general_points, general_name, "general", ""),
         (specialist_points, specialist_name, "specialist", "-open"),
@@ -217,7 +370,9 @@ def regions_figure(
                         "symbol": ANSWER_SYMBOLS[k] + symbol_shift,
                         "size": 8 if idea == "general" else 9,
                         "color": charts.colour(idea),
-                        "line": {"color": "#000000", "width": 0.6},
+                        "line": {"color": "#000000", "width": 0.6}
+                        if idea == "general"
+                        else {"color": charts.colour(idea), "width": 2},
                     },
                     hovertemplate=f"{name}: right answer {answer_names[k]}<extra></extra>",
                 )
@@ -229,11 +384,40 @@ def regions_figure(
                 y=[None],
                 mode="markers",
                 name=name,
+                legendgroup=idea,
                 marker={
                     "symbol": "circle" if idea == "general" else "circle-open",
-                    "size": 10,
+                    "size": 11,
                     "color": charts.colour(idea),
+                    "line": {
+                        "width": 2 if idea == "specialist" else 0.6,
+                        "color": charts.colour(idea) if idea == "specialist" else "#000000",
+                    },
                 },
+            )
+        )
+    wrong_xy = [
+        xy[mask]
+        for (xy, _), mask in (
+            (general_points, general_wrong),
+            (specialist_points, specialist_wrong),
+        )
+        if mask is not None and mask.any()
+    ]
+    if wrong_xy:
+        points = np.concatenate(wrong_xy)
+        fig.add_trace(
+            go.Scatter(
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="markers",
+                name=wrong_name,
+                marker={
+                    "symbol": "x-thin",
+                    "size": 13,
+                    "line": {"color": WRONG_COLOUR, "width": 2.5},
+                },
+                hovertemplate=f"{wrong_name}<extra></extra>",
             )
         )
     if library_points is not None and len(library_points[0]):
@@ -249,7 +433,7 @@ def regions_figure(
         )
     fig.update_xaxes(range=[axis[0], axis[-1]], constrain="domain")
     fig.update_yaxes(range=[axis[0], axis[-1]], scaleanchor="x", scaleratio=1)
-    return fig
+    return _readable(fig)
 
 
 def ebbinghaus_figure(
@@ -292,7 +476,7 @@ def ebbinghaus_figure(
     )
     fig.update_xaxes(type="log")
     fig.update_yaxes(range=[0, 100])
-    return fig
+    return _readable(fig)
 
 
 def published_forgetting_figure(
@@ -332,4 +516,4 @@ def published_forgetting_figure(
             )
         )
     fig.update_xaxes(type="log", tickvals=list(epochs), ticktext=[str(e) for e in epochs])
-    return fig
+    return _readable(fig)

@@ -1,142 +1,289 @@
-"""The forgetting lab's widgets and cached training: the page gathers inputs, calls these.
+"""Widgets and layout of the forgetting lab: the stage, the sliders, the cached training.
 
-The network trains in :mod:`brainlab.forgetting` (no streamlit there); this module caches its
-results with ``st.cache_data`` keyed by the settings, draws the controls, the predict-then-
-reveal box and the figures of :mod:`brainlab.forgetting_charts`.
+The network trains in :mod:`brainlab.forgetting`; the words and figures come from
+:mod:`brainlab.forgetting_view` (pure, unit-tested). This module draws them. The stage
+(title, step card and the training sliders on the left; the guess, then the verdict and the
+forgetting curve on the right; the map, the comparison, the published numbers and the human
+analogy in tabs below) is one fragment: a slider reruns it alone, not the whole page.
+
+Speed: every run of one strategy on one seed is cached on its own, keyed only by the
+settings it depends on, so a slider that changes one strategy retrains that strategy alone;
+and a run for more steps also serves every shorter run (its curve is the shorter run's curve
+followed by more steps: the core draws the examples step by step, a test checks this).
+While the learner guesses or reads the curve, one background thread trains what the next
+notch of any slider would need (:class:`_Warmer`). The curves stay real networks trained by
+gradient descent; only when they are trained changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from brainlab import forgetting as fg
-from brainlab import forgetting_charts as fc
-from brainlab.content import load_toml, render
-from brainlab.ui.context import vocab
+from brainlab import forgetting_view as view
+from brainlab.content import Lesson, load_toml
+from brainlab.forgetting_view import Settings
+from brainlab.ui.context import words
+from brainlab.ui.stage import stepper
+from brainlab.ui.widgets import chart, page_header
+from brainlab.words import Words
 
-#: Seeds per comparison: the lines are their mean, the bands their range.
-N_SEEDS = 3
-#: Where along fine-tuning the decision-region map can be shown (fraction of the steps).
-MOMENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-#: Learning rates offered (a log-spaced ladder inside the core's safe range).
-LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-#: EWC strengths offered.
-PENALTIES = (0, 10, 30, 100, 300, 500, 1000, 3000, 10_000)
-
-_PREFIX = "forgetting_"
-_REVEALED = _PREFIX + "revealed"
-
-
-def words() -> dict[str, Any]:
-    """The lab's control and chart words (content/forgetting_lab.toml)."""
-    return load_toml("forgetting_lab.toml")
-
-
-def say(text: str) -> str:
-    """``text`` with its {{terms}} in the reader's vocabulary."""
-    return render(text, vocab())
-
-
-def strategy_label(strategy: str) -> str:
-    return say(words()["strategies"][strategy]["label"])
-
-
-def default_settings() -> dict[str, Any]:
-    """The settings that draw the lesson's standard picture (the core's defaults)."""
-    d = fg.DEFAULTS
-    return {
-        "steps": int(d["steps"]),
-        "learning_rate": float(d["learning_rate"]),
-        "replay_fraction": float(d["replay_fraction"]),
-        "penalty": float(d["penalty"]),
-        "rank": int(d["rank"]),
-        "seed": 0,
-    }
+PREFIX = "forgetting_"
+#: The lab's state in session state (one typed object, see :class:`LabState`).
+STATE_KEY = PREFIX + "state"
+#: The tabs below the stage (their state holds the open tab's label).
+TABS_KEY = PREFIX + "tabs"
+#: Train the next slider notch's runs in the background (see :class:`_Warmer`).
+WARM_NEIGHBOURS = True
+#: Runs kept in memory (one run: a curve of ~60-160 rows).
+MAX_RUNS = 2000
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """What the page draws, computed once per settings: small and picklable."""
+class LabState:
+    """What the learner has done: the committed guess, and whether the result is shown."""
 
-    curves: pd.DataFrame  # strategy, seed, step, phase, general_accuracy, specialist_accuracy
-    summary: pd.DataFrame  # fg.summary of the runs
-    pretrain_steps: int
-    moments: tuple[int, ...]  # snapshot steps, one per MOMENTS
-    axis: np.ndarray
-    grids: dict[tuple[str, int], np.ndarray]  # (strategy, step) -> answers, first seed
-    points: dict[str, tuple[np.ndarray, np.ndarray]]  # test points shown on the map
-    libraries: dict[int, tuple[np.ndarray, np.ndarray]]  # rag library at each moment
-    marks: dict[tuple[str, int], tuple[float, float]]  # accuracies at each moment, first seed
+    guess: int = 50
+    revealed: bool = False
+
+
+def state() -> LabState:
+    value = st.session_state.get(STATE_KEY)
+    return value if isinstance(value, LabState) else LabState()
+
+
+def _set_state(value: LabState) -> None:
+    st.session_state[STATE_KEY] = value
+
+
+# --------------------------------------------------------------------------- the training
+
+
+class _RunStore:
+    """Forgetting curves of single runs, shared by every session, least recently used out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.curves: OrderedDict[tuple, tuple[int, pd.DataFrame]] = OrderedDict()
+
+    def get(self, key: tuple, steps: int) -> pd.DataFrame | None:
+        """The curve of ``key`` cut at ``steps`` fine-tuning steps, if a long enough run is kept."""
+        with self.lock:
+            found = self.curves.get(key)
+            if found is None:
+                return None
+            trained, curve = found
+            # A longer run holds this one exactly only where its recorded rows line up.
+            every = int(fg.DEFAULTS["eval_every"])
+            if trained != steps and (trained < steps or steps % every):
+                return None
+            self.curves.move_to_end(key)
+        pre = int(fg.DEFAULTS["pretrain_steps"])
+        return curve[curve["step"] <= pre + steps]
+
+    def put(self, key: tuple, steps: int, curve: pd.DataFrame) -> None:
+        with self.lock:
+            old = self.curves.get(key)
+            if old is None or old[0] <= steps:
+                self.curves[key] = (steps, curve)
+            while len(self.curves) > MAX_RUNS:
+                self.curves.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> _RunStore:
+    return _RunStore()
+
+
+def _run_key(strategy: str, seed: int, s: Settings) -> tuple:
+    return (strategy, seed, s.learning_rate, s.own_setting(strategy))
+
+
+def training_horizon(steps: int) -> int:
+    """How far to train when ``steps`` is not kept: past the lesson's 300, up to the next 100.
+
+    A learner who moves the steps slider up by one notch (10 steps) then finds the next
+    nine notches already trained; the cost is at most 100 steps more training once.
+    """
+    every = int(fg.DEFAULTS["eval_every"])
+    if steps <= int(fg.DEFAULTS["steps"]) or steps % every:
+        return steps
+    return int(min(fg.LIMITS["steps"][1], 1000, -(-(steps + 1) // 100) * 100))
+
+
+def missing_runs(settings: Settings) -> dict[int, list[str]]:
+    """The (seed -> strategies) the comparison of ``settings`` still has to train."""
+    s = settings.clamped()
+    store = _store()
+    out: dict[int, list[str]] = {}
+    for seed in s.seeds:
+        for strategy in fg.STRATEGIES:
+            if store.get(_run_key(strategy, seed, s), s.steps) is None:
+                out.setdefault(seed, []).append(strategy)
+    return out
+
+
+def _train(store: _RunStore, s: Settings, seed: int, strategies: list[str]) -> None:
+    """Train ``strategies`` on ``seed`` with ``s`` (one compare: they share the pretraining)."""
+    horizon = training_horizon(s.steps)
+    ahead = replace(s, steps=horizon)
+    runs = fg.compare(tuple(strategies), seeds=(seed,), **ahead.as_kwargs())
+    for strategy in strategies:
+        store.put(_run_key(strategy, seed, s), horizon, runs[(strategy, seed)].curve)
+
+
+def curves(settings: Settings) -> pd.DataFrame:
+    """Every strategy's curve on every seed of ``settings``: trained only where not kept."""
+    s = settings.clamped()
+    store = _store()
+    with _warmer().foreground():
+        for seed, strategies in missing_runs(s).items():
+            _train(store, s, seed, strategies)
+    parts = []
+    for strategy in fg.STRATEGIES:
+        for seed in s.seeds:
+            curve = store.get(_run_key(strategy, seed, s), s.steps)
+            parts.append(curve.assign(strategy=strategy, seed=seed))
+    return pd.concat(parts, ignore_index=True)
+
+
+def neighbours(settings: Settings) -> list[Settings]:
+    """The settings one slider notch away, cheapest to train first.
+
+    The one-strategy sliders (3 runs each) first, then the seed (one new seed: 5 runs), then
+    the learning rate (every run), last one notch more steps (every run, trained ahead to
+    the next hundred, :func:`training_horizon`). Fewer steps need nothing: they are cut
+    from the kept runs.
+    """
+    s = settings.clamped()
+    out: list[Settings] = []
+
+    def ladder(values, current):
+        values = list(values)
+        i = min(range(len(values)), key=lambda k: abs(values[k] - current))
+        return [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
+
+    replays = [round(0.05 * k, 2) for k in range(19)]
+    out += [replace(s, replay_fraction=v) for v in ladder(replays, s.replay_fraction)]
+    out += [replace(s, penalty=float(v)) for v in ladder(view.PENALTIES, s.penalty)]
+    out += [replace(s, rank=v) for v in ladder(range(1, 9), s.rank)]
+    out += [replace(s, seed=v) for v in ladder(range(100), s.seed)]
+    out += [replace(s, learning_rate=v) for v in ladder(view.LEARNING_RATES, s.learning_rate)]
+    if s.steps + 10 <= 1000:  # one notch more steps: trained ahead to the next hundred
+        out.append(replace(s, steps=s.steps + 10))
+    return out
+
+
+def warm_neighbours(settings: Settings, store: _RunStore, *, stop=lambda: False) -> int:
+    """Train ``settings``, then what one notch of any slider would need.
+
+    Returns how many compare() calls ran.
+
+    ``stop()`` is asked before each training: a newer request (or a page waiting for the
+    CPU) ends the work early.
+    """
+    calls = 0
+    for n in [settings.clamped(), *neighbours(settings)]:
+        for seed in n.seeds:
+            if stop():
+                return calls
+            strategies = [
+                st_ for st_ in fg.STRATEGIES if store.get(_run_key(st_, seed, n), n.steps) is None
+            ]
+            if strategies:
+                _train(store, n, seed, strategies)
+                calls += 1
+    return calls
+
+
+class _Warmer:
+    """One background thread that trains the neighbours of the latest settings shown.
+
+    A learner reads the curve for a few seconds before moving a slider again; in that time
+    the thread trains what one notch of any slider would need, so the next notch finds its
+    runs kept. It waits whenever a page is training in the foreground, and it drops old work
+    when newer settings arrive.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wanted: Settings | None = None
+        self.thread: threading.Thread | None = None
+        self.busy = 0  # pages training in the foreground
+
+    def request(self, settings: Settings, store: _RunStore) -> None:
+        with self.lock:
+            self.wanted = settings
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._work, args=(store,), name="forgetting-warmer", daemon=True
+                )
+                self.thread.start()
+
+    def foreground(self):
+        warmer = self
+
+        class _Busy:
+            def __enter__(self):
+                with warmer.lock:
+                    warmer.busy += 1
+
+            def __exit__(self, *exc):
+                with warmer.lock:
+                    warmer.busy -= 1
+
+        return _Busy()
+
+    def _work(self, store: _RunStore) -> None:
+        import time
+
+        while True:
+            with self.lock:
+                current, self.wanted = self.wanted, None
+            if current is None:
+                return
+
+            def stop() -> bool:
+                while self.busy:  # let the page train first
+                    time.sleep(0.05)
+                return self.wanted is not None
+
+            warm_neighbours(current, store, stop=stop)
+
+
+@st.cache_resource(show_spinner=False)
+def _warmer() -> _Warmer:
+    return _Warmer()
+
+
+def warm(settings: Settings) -> None:
+    """Start training, in the background, what the next slider notch would need."""
+    _warmer().request(settings.clamped(), _store())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def comparison(
-    *,
-    steps: int,
-    learning_rate: float,
-    replay_fraction: float,
-    penalty: float,
-    rank: int,
-    seed: int,
-) -> Comparison:
-    """Train every strategy over :data:`N_SEEDS` seeds; cached by the settings."""
-    pre = int(fg.DEFAULTS["pretrain_steps"])
-    steps = int(fg.clamp("steps", steps))
-    moments = tuple(pre + round(m * steps) for m in MOMENTS)
-    seeds = tuple(int(seed) + k for k in range(N_SEEDS))
-    runs = fg.compare(
-        fg.STRATEGIES,
-        seeds=seeds,
-        steps=steps,
-        learning_rate=learning_rate,
-        replay_fraction=replay_fraction,
-        penalty=penalty,
-        rank=rank,
-        snapshot_steps=moments,
-    )
-    curves = pd.concat(
-        [run.curve.assign(strategy=s, seed=k) for (s, k), run in runs.items()],
-        ignore_index=True,
-    )
-    grids, marks = {}, {}
-    axis = np.zeros(0)
-    for strategy in fg.STRATEGIES:
-        run = runs[(strategy, seeds[0])]
-        for step in moments:
-            params = run.snapshots[step]
-            axis, grids[(strategy, step)] = fg.decision_grid(params, resolution=70)
-            general = fg.accuracy(params, run.general.x_test, run.general.y_test)
-            special = fg.accuracy(params, run.specialist.x_test, run.specialist.y_test)
-            if strategy == "rag" and step > pre:
-                lib_x, lib_y = run.libraries[step]
-                answers = fg.knn_predict(lib_x, lib_y, run.specialist.x_test)
-                special = float(np.mean(answers == run.specialist.y_test))
-            marks[(strategy, step)] = (general, special)
-    first = runs[("rag", seeds[0])]
-    # A sample of the test questions keeps the map readable.
-    points = {
-        "general": (first.general.x_test[:160], first.general.y_test[:160]),
-        "specialist": (first.specialist.x_test[:120], first.specialist.y_test[:120]),
+def _map_data(strategy: str, settings: Settings) -> view.MapData:
+    return view.map_data(strategy, settings)
+
+
+# --------------------------------------------------------------------------- the controls
+
+
+def _widget_defaults() -> dict[str, object]:
+    d = Settings()
+    return {
+        PREFIX + "steps": d.steps,
+        PREFIX + "learning_rate": d.learning_rate,
+        PREFIX + "replay_fraction": d.replay_fraction,
+        PREFIX + "penalty": int(d.penalty),
+        PREFIX + "rank": d.rank,
+        PREFIX + "seed": d.seed,
     }
-    return Comparison(
-        curves=curves,
-        summary=fg.summary(runs),
-        pretrain_steps=pre,
-        moments=moments,
-        axis=axis,
-        grids=grids,
-        points=points,
-        libraries=first.libraries,
-        marks=marks,
-    )
-
-
-# --------------------------------------------------------------------------- controls
 
 
 def _reset() -> None:
@@ -144,339 +291,275 @@ def _reset() -> None:
         st.session_state[key] = value
 
 
-def _widget_defaults() -> dict[str, Any]:
-    d = default_settings()
-    return {
-        _PREFIX + "steps": d["steps"],
-        _PREFIX + "learning_rate": d["learning_rate"],
-        _PREFIX + "replay_fraction": d["replay_fraction"],
-        _PREFIX + "penalty": int(d["penalty"]),
-        _PREFIX + "rank": d["rank"],
-        _PREFIX + "seed": d["seed"],
-    }
-
-
-def controls() -> dict[str, Any]:
-    """The training sliders; returns the settings for :func:`comparison`."""
-    w = words()["controls"]
-    defaults = _widget_defaults()
-    for key, value in defaults.items():
+def controls(w: Words) -> Settings:
+    """The six training sliders, three to a row; returns their settings."""
+    for key, value in _widget_defaults().items():
         st.session_state.setdefault(key, value)
-    left, right = st.columns(2, gap="medium")
-    with left:
-        steps = st.slider(
-            say(w["steps_label"]),
-            20,
-            1000,
-            step=10,
-            key=_PREFIX + "steps",
-            help=say(w["steps_help"]),
+
+    def slider(col, name: str, kind: str, key: str, **kwargs):
+        widget = col.select_slider if kind == "select" else col.slider
+        return widget(
+            view.say(w, f"controls.{name}_label"),
+            key=PREFIX + key,
+            help=view.say(w, f"controls.{name}_help"),
             bind="query-params",
+            **kwargs,
         )
-        lr = st.select_slider(
-            say(w["lr_label"]),
-            options=LEARNING_RATES,
-            key=_PREFIX + "learning_rate",
-            help=say(w["lr_help"]),
-            bind="query-params",
+
+    with st.container(key=PREFIX + "sliders", gap="xsmall"):
+        a, b, c = st.columns(3, gap="small")
+        steps = slider(a, "steps", "slider", "steps", min_value=20, max_value=1000, step=10)
+        lr = slider(b, "lr", "select", "learning_rate", options=view.LEARNING_RATES)
+        seed = slider(c, "seed", "slider", "seed", min_value=0, max_value=99)
+        a, b, c = st.columns(3, gap="small")
+        replay = slider(
+            a, "replay", "slider", "replay_fraction", min_value=0.0, max_value=0.9, step=0.05
         )
-        seed = st.slider(
-            say(w["seed_label"]),
-            0,
-            99,
-            key=_PREFIX + "seed",
-            help=say(w["seed_help"]),
-            bind="query-params",
-        )
-    with right:
-        replay = st.slider(
-            say(w["replay_label"]),
-            0.0,
-            0.9,
-            step=0.05,
-            key=_PREFIX + "replay_fraction",
-            help=say(w["replay_help"]),
-            bind="query-params",
-        )
-        penalty = st.select_slider(
-            say(w["penalty_label"]),
-            options=PENALTIES,
-            key=_PREFIX + "penalty",
-            help=say(w["penalty_help"]),
-            bind="query-params",
-        )
-        rank = st.slider(
-            say(w["rank_label"]),
-            1,
-            8,
-            key=_PREFIX + "rank",
-            help=say(w["rank_help"]),
-            bind="query-params",
-        )
-    st.button(
-        say(w["reset"]),
-        key=_PREFIX + "reset",
+        penalty = slider(b, "penalty", "select", "penalty", options=view.PENALTIES)
+        rank = slider(c, "rank", "slider", "rank", min_value=1, max_value=8)
+    reset, again = st.columns(2, gap="small")
+    reset.button(
+        view.say(w, "controls.reset"),
+        key=PREFIX + "reset",
         on_click=_reset,
-        help=say(w["reset_help"]),
+        help=view.say(w, "controls.reset_help"),
         icon=":material/restart_alt:",
+        width="stretch",
     )
-    return {
-        "steps": int(steps),
-        "learning_rate": float(lr),
-        "replay_fraction": float(replay),
-        "penalty": float(penalty),
-        "rank": int(rank),
-        "seed": int(seed),
-    }
+    if state().revealed:
+        again.button(
+            view.say(w, "predict.again"),
+            key=PREFIX + "again",
+            on_click=_hide,
+            help=view.say(w, "predict.again_help"),
+            icon=":material/replay:",
+            width="stretch",
+        )
+    return Settings(
+        steps=int(steps),
+        learning_rate=float(lr),
+        replay_fraction=float(replay),
+        penalty=float(penalty),
+        rank=int(rank),
+        seed=int(seed),
+    ).clamped()
 
 
-def run(settings: dict[str, Any]) -> Comparison:
-    """The comparison for ``settings``, with a spinner while the network trains."""
-    with st.spinner(words()["controls"]["spinner"]):
-        return comparison(**settings)
-
-
-# --------------------------------------------------------------------------- predict, reveal
-
-
-def guess() -> tuple[int, bool]:
-    """The learner's guess and whether the result is revealed."""
-    w = words()["predict"]
-    value = st.slider(
-        say(w["label"]),
-        0,
-        100,
-        value=50,
-        step=5,
-        key=_PREFIX + "guess",
-        help=say(w["help"]),
-        format="%d %%",
+def _reveal() -> None:
+    _set_state(
+        replace(state(), guess=int(st.session_state.get(PREFIX + "guess", 50)), revealed=True)
     )
-    revealed = bool(st.session_state.get(_REVEALED, False))
-    if not revealed and st.button(
-        say(w["button"]),
-        key=_PREFIX + "reveal",
-        type="primary",
-        help=say(w["button_help"]),
-        icon=":material/model_training:",
-    ):
-        st.session_state[_REVEALED] = True
-        revealed = True
-    return int(value), revealed
 
 
-def reveal(result: Comparison, guess_percent: int) -> None:
-    """Show the real result of plain fine-tuning beside the guess."""
-    w = words()["predict"]
-    row = result.summary.set_index("strategy").loc["naive"]
-    kept = float(row["general_kept"])
-    cols = st.columns(3)
-    cols[0].metric(say(w["guess_metric"]), f"{guess_percent} %", border=True)
-    cols[1].metric(
-        say(w["result_metric"]),
-        f"{kept:.0%}",
-        delta=f"{round(kept * 100) - guess_percent:+d} points vs your guess",
-        delta_color="off",
-        help=say(w["result_help"]),
-        border=True,
-    )
-    cols[2].metric(
-        say(w["specialist_metric"]),
-        f"{float(row['specialist_after']):.0%}",
-        delta=f"from {float(row['specialist_before']):.0%}",
-        delta_color="off",
-        border=True,
-    )
-    diff = round(kept * 100) - guess_percent
-    if abs(diff) <= 10:
-        st.success(say(w["close"]), icon=":material/check_circle:")
-    else:
-        direction = w["above"] if diff > 0 else w["below"]
-        st.info(say(w["far"]).format(diff=abs(diff), direction=direction))
-    if st.button(say(w["again"]), key=_PREFIX + "again", help=say(w["again_help"])):
-        st.session_state[_REVEALED] = False
-        st.rerun()
+def _hide() -> None:
+    st.session_state[PREFIX + "guess"] = state().guess
+    _set_state(replace(state(), revealed=False))
 
 
-def hidden_note() -> None:
-    st.info(say(words()["predict"]["hidden"]), icon=":material/visibility_off:")
+def guess_box(w: Words) -> None:
+    """The guess and the button that commits it (before the reveal)."""
+    st.session_state.setdefault(PREFIX + "guess", state().guess)
+    with st.container(border=True, key=PREFIX + "guessbox"):
+        st.slider(
+            view.say(w, "predict.label"),
+            0,
+            100,
+            step=5,
+            key=PREFIX + "guess",
+            help=view.say(w, "predict.help"),
+            format="%d%%",
+        )
+        st.button(
+            view.say(w, "predict.button"),
+            key=PREFIX + "reveal",
+            type="primary",
+            on_click=_reveal,
+            help=view.say(w, "predict.button_help"),
+            icon=":material/model_training:",
+        )
+        st.caption(view.say(w, "predict.hidden"))
 
 
-# --------------------------------------------------------------------------- pictures
+def verdict_box(v: view.Verdict) -> None:
+    """Full fine-tuning's result beside the guess, where the guess was: two lines."""
+    with st.container(key=PREFIX + "verdict"):
+        icon = ":material/check_circle: " if v.close else ""
+        st.markdown(icon + v.headline)
 
 
-def chosen_strategies() -> list[str]:
-    w = words()["controls"]
+def strategy_pills(w: Words) -> list[str]:
     picked = st.pills(
-        say(w["strategies_label"]),
+        view.say(w, "controls.strategies_label"),
         options=list(fg.STRATEGIES),
         selection_mode="multi",
         default=list(fg.STRATEGIES),
-        format_func=strategy_label,
-        key=_PREFIX + "strategies",
-        help=say(w["strategies_help"]),
+        format_func=lambda s: view.strategy_label(s, w),
+        key=PREFIX + "strategies",
+        help=view.say(w, "controls.strategies_help"),
+        label_visibility="collapsed",
     )
     return [s for s in fg.STRATEGIES if s in (picked or [])]
 
 
-def curve_chart(result: Comparison, strategies: list[str]) -> None:
-    w = words()["curve"]
-    table = result.summary.set_index("strategy")
-    if {"naive", "rag"} <= set(strategies):
-        # Terms first, numbers second: format() would eat the {{term}} braces.
-        title = say(w["title"]).format(
-            naive=table.loc["naive", "general_kept"], rag=table.loc["rag", "general_kept"]
+def curve_chart(
+    table: pd.DataFrame, summary: pd.DataFrame, strategies: list[str], w: Words
+) -> None:
+    shown = table[table["strategy"].isin(strategies)]
+    with st.container(key=PREFIX + "curve"):
+        chart(
+            view.curve_figure(shown, summary, strategies, int(fg.DEFAULTS["pretrain_steps"]), w),
+            key=PREFIX + "curve_chart",
+            alt=view.curve_alt(summary, strategies, w),
+            config={"displayModeBar": False},
         )
-    else:
-        title = say(w["title_plain"])
-    labels = {s: strategy_label(s) for s in strategies}
-    fig = fc.forgetting_curve_figure(
-        curves=result.curves,
-        labels=labels,
-        pretrain_steps=result.pretrain_steps,
-        title=title,
-        general_axis=say(w["general_axis"]),
-        specialist_axis=say(w["specialist_axis"]),
-        x_axis=say(w["x_axis"]),
-        pretrain_label=say(w["pretrain"]),
-        finetune_label=say(w["finetune"]),
-    )
-    summary = "; ".join(
-        f"{labels[s]} ends at {table.loc[s, 'general_after']:.0%} general and "
-        f"{table.loc[s, 'specialist_after']:.0%} specialist"
-        for s in strategies
-    )
-    st.plotly_chart(
-        fig, key=_PREFIX + "curve", alt=say(w["alt"]).format(summary=summary or "none chosen")
-    )
-    shown = result.summary[result.summary["strategy"].isin(strategies)]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                say(w["col_strategy"]): [labels[s] for s in shown["strategy"]],
-                say(w["col_general_before"]): shown["general_before"].to_numpy() * 100,
-                say(w["col_general_after"]): shown["general_after"].to_numpy() * 100,
-                say(w["col_specialist_after"]): shown["specialist_after"].to_numpy() * 100,
-            }
-        ),
-        hide_index=True,
-        column_config={
-            say(w[c]): st.column_config.NumberColumn(format="%.0f %%")
-            for c in ("col_general_before", "col_general_after", "col_specialist_after")
-        },
-        key=_PREFIX + "table",
-    )
-    st.caption(say(w["table_caption"]))
 
 
-def regions(result: Comparison) -> None:
-    w = words()["regions"]
+# --------------------------------------------------------------------------- the tabs
+
+
+def regions(settings: Settings, table: pd.DataFrame, w: Words) -> None:
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
         strategy = st.selectbox(
-            say(w["strategy_label"]),
+            view.say(w, "regions.strategy_label"),
             options=list(fg.STRATEGIES),
-            format_func=strategy_label,
-            key=_PREFIX + "map_strategy",
-            help=say(w["strategy_help"]),
+            format_func=lambda s: view.strategy_label(s, w),
+            key=PREFIX + "map_strategy",
+            help=view.say(w, "regions.strategy_help"),
         )
     with right:
-        names = list(w["moments"])
+        names = view.moment_names(w)
         moment = st.select_slider(
-            say(w["moment_label"]),
-            options=names,
-            value=names[-1],
-            key=_PREFIX + "map_moment",
-            help=say(w["moment_help"]),
+            view.say(w, "regions.moment_label"),
+            options=list(range(len(names))),
+            value=len(names) - 1,
+            format_func=names.__getitem__,
+            key=PREFIX + "map_moment",
+            help=view.say(w, "regions.moment_help"),
         )
-    step = result.moments[names.index(moment)]
-    general, special = result.marks[(strategy, step)]
-    library = result.libraries.get(step) if strategy == "rag" else None
-    label = strategy_label(strategy)
-    fig = fc.regions_figure(
-        axis=result.axis,
-        answers=result.grids[(strategy, step)],
-        general_points=result.points["general"],
-        specialist_points=result.points["specialist"],
-        library_points=library,
-        answer_names=w["answers"],
-        general_name=say(w["general_points"]),
-        specialist_name=say(w["specialist_points"]),
-        library_name=say(w["library_points"]),
-        title=say(w["title"]).format(
-            strategy=label, moment=moment, general=general, specialist=special
-        ),
-        x_title=say(w["x_axis"]),
-        y_title=say(w["y_axis"]),
-    )
-    st.plotly_chart(
-        fig, key=_PREFIX + "map", alt=say(w["alt"]).format(strategy=label, moment=moment)
-    )
+    data = _map_data(strategy, settings)
+    with st.container(key=PREFIX + "map"):
+        chart(
+            view.regions_figure(data, moment, w),
+            key=PREFIX + "map_chart",
+            alt=view.regions_alt(data, moment, w),
+        )
+    st.caption(view.map_agreement(data, table, w))
 
 
-def rag_metrics(result: Comparison) -> None:
-    w = words()["rag"]
-    table = result.summary.set_index("strategy")
-    rag, naive = table.loc["rag"], table.loc["naive"]
+def compare_tab(summary: pd.DataFrame, w: Words) -> None:
+    first, second = view.rag_lines(summary, w)
     cols = st.columns(2)
-    cols[0].metric(
-        say(w["general_metric"]),
-        f"{rag['general_after']:.0%}",
-        delta=say(w["naive_delta"]).format(
-            delta=100 * (rag["general_after"] - naive["general_after"])
-        ),
-        border=True,
+    for col, line, colour in zip(cols, (first, second), ("normal", "off"), strict=True):
+        col.metric(line.label, line.value, delta=line.delta, delta_color=colour, border=True)
+    frame = view.comparison_table(summary, w)
+    percent = [c for c in frame.columns[2:]]
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.0f %%") for c in percent},
+        key=PREFIX + "table",
     )
-    cols[1].metric(
-        say(w["specialist_metric"]),
-        f"{rag['specialist_after']:.0%}",
-        delta=say(w["naive_delta"]).format(
-            delta=100 * (rag["specialist_after"] - naive["specialist_after"])
-        ),
-        delta_color="off",
-        border=True,
-    )
+    st.caption(view.say(w, "curve.table_caption"))
 
 
-def references() -> None:
+def references(w: Words) -> None:
     """Published reference points, each with its source (content/forgetting_references.toml)."""
     data = load_toml("forgetting_references.toml")
     for ref in data["reference"]:
         with st.container(border=True):
-            st.markdown(f"**{say(ref['title'])}**")
-            st.markdown(say(ref["finding"]))
-            st.markdown(f":material/school: {say(ref['lesson'])}")
+            st.markdown(f"**{w(ref['title'])}**")
+            st.markdown(w(ref["finding"]))
+            st.markdown(f":material/school: {w(ref['lesson'])}")
             st.caption(f"Source: {ref['source']} ({ref['date']})")
-    w = words()["world"]
-    with st.expander(say(w["expander_biderman"]), icon=":material/show_chart:"):
+    with st.expander(view.say(w, "world.expander_biderman"), icon=":material/show_chart:"):
         b = data["biderman"]
-        fig = fc.published_forgetting_figure(
-            epochs=b["epochs"],
-            series=b["series"],
-            title=say(w["biderman_title"]),
-            x_title=say(w["biderman_x"]),
-            y_title=say(w["biderman_y"]),
+        chart(
+            view.biderman_figure(b, w),
+            key=PREFIX + "biderman",
+            alt=view.say(w, "world.biderman_alt"),
         )
-        st.plotly_chart(fig, key=_PREFIX + "biderman", alt=say(w["biderman_alt"]))
-        st.caption(f"Source: {b['source']}")
+        st.caption(f"{view.say(w, 'world.biderman_caption')} Source: {b['source']}")
 
 
-def human_panel() -> None:
+def human_panel(page: Lesson, w: Words) -> None:
     """Ebbinghaus's savings data beside the exponential R = e^(−t/S), fitted here."""
-    w = words()["human"]
+    st.markdown(w(page.section("human").body))
     e = load_toml("forgetting_references.toml")["ebbinghaus"]
-    savings = np.asarray(e["savings_percent"], dtype=float)
-    strength = fg.fit_exponential_strength(np.asarray(e["hours"]), savings / 100)
-    fig = fc.ebbinghaus_figure(
-        hours=e["hours"],
-        savings=savings,
-        labels=e["labels"],
-        strength_hours=strength,
-        title=say(w["title"]),
-        x_title=say(w["x_axis"]),
-        y_title=say(w["y_axis"]),
-        data_name=say(w["data_name"]),
-        model_name=say(w["model_name"]).format(s=strength),
+    chart(view.ebbinghaus_figure(e, w), key=PREFIX + "ebbinghaus", alt=view.say(w, "human.alt"))
+    st.caption(view.say(w, "human.caption"))
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+@st.fragment
+def stage(page: Lesson) -> None:
+    """The stage, rerun alone on every slider: the lesson left, the experiment right.
+
+    Left: the page title, the step card and the lines to show. Right: the guess and its
+    button; after the reveal, in the same place, the verdict and the forgetting curve; right
+    under them the six training sliders that redraw it. All of it fits one 1280x720 screen;
+    the map, the comparison, the published numbers and the human analogy are in tabs below.
+    """
+    w = words()
+    lab = state()
+    left, right = st.columns([4, 6], gap="medium")
+    with left, st.container(gap="xsmall"):
+        page_header(page)
+        stepper(page)
+        strategies = strategy_pills(w) if lab.revealed else list(fg.STRATEGIES)
+    with right, st.container(gap="xsmall"):
+        result_slot = st.container(gap="xsmall")
+        settings = controls(w)
+        with result_slot:
+            if lab.revealed:
+                table, summary = result(settings, lab, strategies, w)
+            else:
+                guess_box(w)
+                if WARM_NEIGHBOURS:  # train while the learner guesses: the reveal finds it
+                    warm(settings)
+
+    # Lazy tabs: only the open one runs, so a slider does not redraw hidden charts.
+    names = ("compare", "regions", "world", "human")
+    tabs = dict(
+        zip(
+            names,
+            st.tabs([view.say(w, f"tabs.{n}") for n in names], key=TABS_KEY, on_change="rerun"),
+            strict=True,
+        )
     )
-    st.plotly_chart(fig, key=_PREFIX + "ebbinghaus", alt=say(w["alt"]))
-    st.caption(say(w["caption"]))
+    for name, section in (("compare", "rag"), ("regions", "regions")):
+        if tabs[name].open:
+            with tabs[name]:
+                st.caption(w(page.section(section).body))
+                if not lab.revealed:
+                    st.info(view.say(w, "predict.hidden"), icon=":material/visibility_off:")
+                elif name == "compare":
+                    compare_tab(summary, w)
+                else:
+                    regions(settings, table, w)
+    if tabs["world"].open:
+        with tabs["world"]:
+            st.caption(w(page.section("world").body))
+            references(w)
+    if tabs["human"].open:
+        with tabs["human"]:
+            human_panel(page, w)
+
+
+def result(
+    settings: Settings, lab: LabState, strategies: list[str], w: Words
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The verdict and the forgetting curve (training first where nothing is cached)."""
+    if missing_runs(settings):
+        with st.spinner(view.say(w, "controls.spinner")):
+            table = curves(settings)
+    else:
+        table = curves(settings)
+    summary = view.summarise(table)
+    verdict_box(view.verdict(summary, lab.guess, w))
+    curve_chart(table, summary, strategies, w)
+    if WARM_NEIGHBOURS:
+        warm(settings)
+    return table, summary
