@@ -92,6 +92,29 @@ def test_a_preset_fills_the_questions_and_changes_the_recommendation(preset_id, 
     assert at.selectbox(key="which_path_preset").value == preset_id
 
 
+def test_answers_that_do_not_count_are_marked_in_the_table_and_the_reasons():
+    # The default scenario needs facts: its examples, GPU budget and volume give no points.
+    at = run_page("which_path")
+    table = at.dataframe[0].value
+    answers = dict(zip(table.iloc[:-1, 0], table.iloc[:-1, 1], strict=True))
+    assert answers["Examples"] == "Hundreds (not counted)"
+    assert answers["GPU budget"] == "Some (not counted)"
+    assert answers["Facts change"] == "Daily"
+    row = table[table.iloc[:, 0] == "GPU budget"].iloc[0]
+    assert row.iloc[2:].tolist() == [0, 0, 0, 0]
+    body = texts(at)
+    assert "**Not counted.** Your GPU budget is not counted" in body
+    # The weights table names the condition.
+    weights = at.dataframe[1].value
+    assert "Plenty (only if Must gain: A skill or style / Both)" in weights.iloc[:, 1].tolist()
+    # A skill need makes them count again.
+    at.selectbox(key="which_path_need").set_value("behaviour").run()
+    table = at.dataframe[0].value
+    answers = dict(zip(table.iloc[:-1, 0], table.iloc[:-1, 1], strict=True))
+    assert answers["Examples"] == "Hundreds"
+    assert "**Not counted.**" not in texts(at)
+
+
 def test_changing_one_answer_moves_the_recommendation_live():
     at = run_page("which_path")
     choose(at, "medical")
