@@ -40,7 +40,9 @@ def tree(tmp_path: Path) -> Path:
         ("customer_service", "rag"),
         ("news_summary", "rag"),
         ("medical", "fine_tune"),
-        ("legal", "fine_tune"),
+        # The article sends law to fine-tuning; a legal answer must cite the statute or
+        # ruling it rests on, so the style comes from training and the law from a library.
+        ("legal", "hybrid"),
         ("hospital_assistant", "hybrid"),
         ("prompting_first", "prompting"),
     ],
@@ -67,6 +69,20 @@ def test_the_lesson_text_names_the_scenarios_the_presets_encode():
         "legal document",
     ):
         assert words in lesson
+
+
+def test_medicine_and_law_show_the_articles_view_then_the_evidence():
+    # Issue 14, item 10: the legal scenario must show its sources; the lesson says what the
+    # article says, then what the evidence adds (facts by retrieval with citations, the
+    # specialist style by training, so often both).
+    legal = next(p for p in load_presets() if p.id == "legal")
+    assert legal.answers["citations"] is True
+    assert legal.answers["need"] == "both"
+    lesson = load_lesson("two_ways").section("which_fits").body
+    assert lesson.index("sends it to **{{fine_tuning}}**") < lesson.index("What the evidence adds")
+    evidence = lesson[lesson.index("What the evidence adds") :]
+    for words in ("{{rag}} with citations", "{{fine_tuning}}", "**both**", "Ovadia et al."):
+        assert words in evidence, words
 
 
 def test_customer_service_scores_are_the_exact_sums_of_the_weights():

@@ -76,7 +76,8 @@ def test_the_score_bars_show_the_four_scores_in_the_palette():
     [
         ("news_summary", "The super library"),
         ("medical", "Specialist training"),
-        ("legal", "Specialist training"),
+        # Legal cites the law it rests on (issue 14, item 10): both, not training alone.
+        ("legal", "Both: a specialist with a library card"),
         ("hospital_assistant", "Both: a specialist with a library card"),
         ("prompting_first", "Asking well only"),
     ],
@@ -208,8 +209,9 @@ def test_the_cost_estimate_is_the_cost_labs_twelve_month_total_for_the_matching_
     )
     metric = at.metric[0]
     assert metric.label == "Cost over 12 months"
-    assert "for Specialist training, on the Cost lab's model" in texts(at)
-    assert metric.value == f"${expected['fine_tune']:,.0f}"
+    assert "for Both: a specialist with a library card, on the Cost lab's model" in texts(at)
+    assert metric.value == f"${expected['hybrid']:,.0f}"
+    assert f"${expected['fine_tune']:,.0f}" in texts(at)
     assert f"${expected['prompt_only']:,.0f}" in texts(at)
     assert "Legal analysis" in texts(at)
 
