@@ -66,6 +66,8 @@ class Option:
     counts_when: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     #: The sentence shown when ``counts_when`` does not hold (why the points are skipped).
     skipped: str = ""
+    #: The lab that shows why they are skipped (optional).
+    skipped_link: Link | None = None
 
     @property
     def moves(self) -> bool:
@@ -254,15 +256,25 @@ def _parse_option(raw: Any, paths: tuple[str, ...], where: str, path: Path) -> O
     skipped = str(raw.get("skipped", ""))
     if counts_when and not skipped.strip():
         raise ContentError(path, f"{where} has counts_when, so it needs a 'skipped' sentence")
-    link = None
-    if "link" in raw:
-        lk = raw["link"]
-        if not isinstance(lk, dict) or not lk.get("page") or not lk.get("label"):
-            raise ContentError(path, f"{where}.link needs a 'page' and a 'label'")
-        link = Link(str(lk["page"]), str(lk["label"]), str(lk.get("help", "")))
     return Option(
-        raw["value"], str(raw["label"]), points, str(raw["reason"]), link, counts_when, skipped
+        raw["value"],
+        str(raw["label"]),
+        points,
+        str(raw["reason"]),
+        _parse_link(raw, "link", where, path),
+        counts_when,
+        skipped,
+        _parse_link(raw, "skipped_link", where, path),
     )
+
+
+def _parse_link(raw: dict[str, Any], key: str, where: str, path: Path) -> Link | None:
+    if key not in raw:
+        return None
+    lk = raw[key]
+    if not isinstance(lk, dict) or not lk.get("page") or not lk.get("label"):
+        raise ContentError(path, f"{where}.{key} needs a 'page' and a 'label'")
+    return Link(str(lk["page"]), str(lk["label"]), str(lk.get("help", "")))
 
 
 def _check_conditions(factors: list[Factor], path: Path) -> None:
@@ -464,7 +476,7 @@ def recommend(answers: dict[str, Any], weights: Weights | None = None) -> Recomm
         if counted:
             details.append(Reason(factor.key, opt.reason, opt.link, points))
         else:
-            details.append(Reason(factor.key, opt.skipped, opt.link, points, counted=False))
+            details.append(Reason(factor.key, opt.skipped, opt.skipped_link, points, counted=False))
     table = pd.DataFrame(rows).set_index("key")
     scores = {p: float(table[p].sum()) for p in PATHS}
     order = sorted(PATHS, key=lambda p: (-scores[p], weights.paths.index(p)))

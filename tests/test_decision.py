@@ -125,6 +125,8 @@ def test_an_answer_that_does_not_count_gives_no_points_and_says_why():
     assert examples.text == option.skipped != option.reason
     assert "facts belong in" in examples.text and "facts belong in" in budget.text
     assert rec.reasons == [d.text for d in rec.details]
+    # A skipped answer links to the lab that shows why (the library), not to training.
+    assert examples.link is not None and examples.link.page == "retrieval_lab"
     row = rec.contributions.loc["examples"]
     assert not row["counted"] and [row[p] for p in PATHS] == [0, 0, 0, 0]
     # With a skill to learn, the same answers count again.

@@ -196,6 +196,9 @@ def test_each_reason_links_to_the_lab_that_shows_it():
     labels = [label for _, label in links]
     assert "See the forgetting curve in the Forgetting lab" in labels
     assert "See the sources behind an answer in the Retrieval lab" in labels
+    # Its high volume is not counted (it needs facts looked up): that reason links to the
+    # lab that shows what the fetched pages cost.
+    assert "See what the fetched pages cost per question in the Cost lab" in labels
     # One link per reason (every answer of this scenario moves a score), plus the cost link.
     assert len(links) == len(decision.recommend(preset_answers("hospital_assistant")).reasons) + 1
     assert {page for page, _ in links} == {"retrieval-lab", "forgetting-lab", "cost-lab", ""}
