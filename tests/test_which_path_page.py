@@ -104,7 +104,7 @@ def test_answers_that_do_not_count_are_marked_in_the_table_and_the_reasons():
     row = table[table.iloc[:, 0] == "GPU budget"].iloc[0]
     assert row.iloc[2:].tolist() == [0, 0, 0, 0]
     body = texts(at)
-    assert "**Not counted.** Your GPU budget is not counted" in body
+    assert "Your GPU budget is not counted: the project needs facts" in body
     # The weights table names the condition.
     weights = at.dataframe[1].value
     assert "Plenty (only if Must gain: A skill or style / Both)" in weights.iloc[:, 1].tolist()
@@ -113,7 +113,7 @@ def test_answers_that_do_not_count_are_marked_in_the_table_and_the_reasons():
     table = at.dataframe[0].value
     answers = dict(zip(table.iloc[:-1, 0], table.iloc[:-1, 1], strict=True))
     assert answers["Examples"] == "Hundreds"
-    assert "**Not counted.**" not in texts(at)
+    assert "is not counted" not in texts(at) and "are not counted" not in texts(at)
 
 
 def test_changing_one_answer_moves_the_recommendation_live():

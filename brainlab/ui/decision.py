@@ -210,10 +210,8 @@ def reasons(rec: Recommendation) -> None:
     scripts = {s.slug: s for s in load_site()}
     for detail in rec.details:
         with st.container(border=True):
-            if detail.counted:
-                st.markdown(w(detail.text))
-            else:
-                st.markdown(f"{view.say(w, 'reason_not_counted')} {w(detail.text)}")
+            # A skipped answer's sentence itself says it was not counted, and why.
+            st.markdown(w(detail.text))
             if detail.link and detail.link.page in scripts:
                 spec = scripts[detail.link.page]
                 st.page_link(spec.script, label=w(detail.link.label), icon=spec.icon)
