@@ -2,8 +2,12 @@
 
 Every weight lives in ``content/decision.toml``: each answer adds points to (or takes points
 from) the four paths, a path's score is the plain sum, and the highest score wins, ties going
-to the simpler path. Nothing is hidden: :class:`Recommendation` carries the score of every
-path, each answer's contribution, and one plain sentence for every answer that moved a score.
+to the simpler path. An answer may count only when another answer holds (``counts_when``):
+examples, GPU budget and a high volume speak for training only when the project needs a
+skill or style, because facts belong in a library whatever the budget. Nothing is hidden:
+:class:`Recommendation` carries the score of every path, each answer's contribution (and
+whether it counted), and one plain sentence for every answer that moved a score or was
+not counted.
 
 The lesson's own scenarios live in ``content/which_path_presets.toml`` with the path the
 lesson says they need; the tests check the weights still give it.
@@ -57,11 +61,25 @@ class Option:
     points: dict[str, float]
     reason: str
     link: Link | None = None
+    #: The answers under which these points count: question key -> accepted values.
+    #: Empty: they always count.
+    counts_when: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: The sentence shown when ``counts_when`` does not hold (why the points are skipped).
+    skipped: str = ""
+    #: The lab that shows why they are skipped (optional).
+    skipped_link: Link | None = None
 
     @property
     def moves(self) -> bool:
-        """Whether this answer moves any path's score."""
+        """Whether this answer moves any path's score (when it counts)."""
         return any(v != 0 for v in self.points.values())
+
+    def counts(self, answers: dict[str, Any]) -> bool:
+        """Whether this option's points count, given all the answers."""
+        return all(
+            any(type(answers.get(k)) is type(v) and answers.get(k) == v for v in allowed)
+            for k, allowed in self.counts_when.items()
+        )
 
 
 @dataclass(frozen=True)
@@ -113,23 +131,42 @@ class Weights:
         raise AnswerError(key, "no such question")
 
     def table(self) -> pd.DataFrame:
-        """Every weight as a long table: question, answer, and the points of each path."""
+        """Every weight as a long table: question, answer, the points of each path, and
+        ``only_if``: the condition under which they count ("" when they always do), as
+        ``{{term}}`` text such as "Must gain: A skill or style / Both"."""
         rows = [
-            {"question": f.short, "answer": o.label, **{p: o.points[p] for p in self.paths}}
+            {
+                "question": f.short,
+                "answer": o.label,
+                **{p: o.points[p] for p in self.paths},
+                "only_if": self.condition(o),
+            }
             for f in self.factors
             for o in f.options
         ]
-        return pd.DataFrame(rows, columns=["question", "answer", *self.paths])
+        return pd.DataFrame(rows, columns=["question", "answer", *self.paths, "only_if"])
+
+    def condition(self, option: Option) -> str:
+        """``option.counts_when`` in the questions' own words ("" when it always counts)."""
+        parts = []
+        for key, allowed in option.counts_when.items():
+            factor = self.factor(key)
+            labels = " / ".join(factor.option(v).label for v in allowed)
+            parts.append(f"{factor.short}: {labels}")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why one answer moved the scores: a plain sentence and, where one exists, a lab link."""
+    """Why one answer moved the scores (or why its points were not counted): a plain
+    sentence and, where one exists, a lab link. ``points`` are the points that counted
+    (all 0 when ``counted`` is false)."""
 
     factor: str
     text: str
     link: Link | None
     points: dict[str, float]
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,12 +180,15 @@ class Recommendation:
     scores
         Every path's total score (the sum of its column in :attr:`contributions`).
     reasons
-        One plain sentence (with ``{{term}}`` placeholders) for every answer that moved a score.
+        One plain sentence (with ``{{term}}`` placeholders) for every answer that moved a
+        score, and for every answer whose points were not counted (its ``skipped`` text).
     details
-        The same reasons with their lab links and the points each answer gave.
+        The same reasons with their lab links, the points each answer gave, and whether
+        they counted.
     contributions
         One row per question (index: the question key) with columns ``question`` (its
-        short name), ``answer`` (the chosen option's label) and one column of points per path.
+        short name), ``answer`` (the chosen option's label), one column of points per path
+        (0 where the answer did not count) and ``counted``.
     runner_up
         The second-best path.
     margin
@@ -207,13 +247,52 @@ def _parse_option(raw: Any, paths: tuple[str, ...], where: str, path: Path) -> O
     if unknown:
         raise ContentError(path, f"{where}.points names unknown paths {unknown}")
     points = {p: _number(points_raw.get(p, 0), f"{where}.points.{p}", path) for p in paths}
-    link = None
-    if "link" in raw:
-        lk = raw["link"]
-        if not isinstance(lk, dict) or not lk.get("page") or not lk.get("label"):
-            raise ContentError(path, f"{where}.link needs a 'page' and a 'label'")
-        link = Link(str(lk["page"]), str(lk["label"]), str(lk.get("help", "")))
-    return Option(raw["value"], str(raw["label"]), points, str(raw["reason"]), link)
+    when_raw = raw.get("counts_when", {})
+    if not isinstance(when_raw, dict) or any(
+        not isinstance(v, list) or not v for v in when_raw.values()
+    ):
+        raise ContentError(path, f"{where}.counts_when must map questions to lists of answers")
+    counts_when = {str(k): tuple(v) for k, v in when_raw.items()}
+    skipped = str(raw.get("skipped", ""))
+    if counts_when and not skipped.strip():
+        raise ContentError(path, f"{where} has counts_when, so it needs a 'skipped' sentence")
+    return Option(
+        raw["value"],
+        str(raw["label"]),
+        points,
+        str(raw["reason"]),
+        _parse_link(raw, "link", where, path),
+        counts_when,
+        skipped,
+        _parse_link(raw, "skipped_link", where, path),
+    )
+
+
+def _parse_link(raw: dict[str, Any], key: str, where: str, path: Path) -> Link | None:
+    if key not in raw:
+        return None
+    lk = raw[key]
+    if not isinstance(lk, dict) or not lk.get("page") or not lk.get("label"):
+        raise ContentError(path, f"{where}.{key} needs a 'page' and a 'label'")
+    return Link(str(lk["page"]), str(lk["label"]), str(lk.get("help", "")))
+
+
+def _check_conditions(factors: list[Factor], path: Path) -> None:
+    """Every ``counts_when`` names another question and answers that question accepts."""
+    by_key = {f.key: f for f in factors}
+    for factor in factors:
+        for opt in factor.options:
+            for key, allowed in opt.counts_when.items():
+                where = f"{factor.key} = {opt.value!r}: counts_when"
+                if key not in by_key or key == factor.key:
+                    raise ContentError(path, f"{where} names {key!r}, not another question")
+                for value in allowed:
+                    try:
+                        by_key[key].option(value)
+                    except AnswerError:
+                        raise ContentError(
+                            path, f"{where} {key!r} has no answer {value!r}"
+                        ) from None
 
 
 def load_weights(root: Path = CONTENT_DIR) -> Weights:
@@ -263,6 +342,7 @@ def load_weights(root: Path = CONTENT_DIR) -> Weights:
         raise ContentError(
             path, f"the questions must be {list(QUESTIONS)} in order, not {list(keys)}"
         )
+    _check_conditions(factors, path)
     close = _number(data.get("close_call", 0), "close_call", path)
     short = data.get("path_short", {})
     return Weights(
@@ -380,16 +460,23 @@ def recommend(answers: dict[str, Any], weights: Weights | None = None) -> Recomm
     rows, details = [], []
     for factor in weights.factors:
         opt = chosen[factor.key]
+        counted = opt.counts(answers)
+        points = dict(opt.points) if counted else dict.fromkeys(weights.paths, 0.0)
         rows.append(
             {
                 "key": factor.key,
                 "question": factor.short,
                 "answer": opt.label,
-                **{p: opt.points[p] for p in weights.paths},
+                **{p: points[p] for p in weights.paths},
+                "counted": counted,
             }
         )
-        if opt.moves:
-            details.append(Reason(factor.key, opt.reason, opt.link, dict(opt.points)))
+        if not opt.moves:
+            continue
+        if counted:
+            details.append(Reason(factor.key, opt.reason, opt.link, points))
+        else:
+            details.append(Reason(factor.key, opt.skipped, opt.skipped_link, points, counted=False))
     table = pd.DataFrame(rows).set_index("key")
     scores = {p: float(table[p].sum()) for p in PATHS}
     order = sorted(PATHS, key=lambda p: (-scores[p], weights.paths.index(p)))

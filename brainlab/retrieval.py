@@ -31,8 +31,16 @@ METHODS: tuple[str, ...] = ("dense", "lexical", "hybrid")
 #: Default chunking, in words: a few sentences per chunk, a sentence of overlap.
 DEFAULT_CHUNK_SIZE = 60
 DEFAULT_CHUNK_OVERLAP = 15
-#: Hybrid score = HYBRID_WEIGHT × cosine + (1 − HYBRID_WEIGHT) × BM25 / best BM25 of the query.
+#: Hybrid search fuses the dense and the lexical ranking by reciprocal rank fusion (Cormack,
+#: Clarke & Büttcher, SIGIR 2009): a chunk scores 1 / (RRF_K + rank) in each ranking it is
+#: in, summed. Ranks, not raw scores, so a BM25 score inflated by a common word cannot
+#: outweigh meaning; k = 60 is the value the paper found robust.
+RRF_K = 60
+#: Deprecated: the hybrid used to blend HYBRID_WEIGHT × cosine with the max-normalised BM25
+#: score; kept so outside code importing it does not break. Hybrid search no longer uses it.
 HYBRID_WEIGHT = 0.5
+#: The labelled evaluation set of the shipped library (questions with their answering doc).
+EVAL_PATH = LIBRARY_PATH.parent / "retrieval_eval.toml"
 #: Limits of what a user may put in the library (the form and JSON import both check them).
 MAX_TEXT_CHARS = 5_000
 MAX_TITLE_CHARS = 200
@@ -215,73 +223,54 @@ def chunk_doc(doc: Doc, size: int, overlap: int) -> list[Chunk]:
 # --------------------------------------------------------------------------- words
 
 
-# A small stop list: BM25's idf already discounts common words, but rank-bm25 floors the idf
-# of words in over half the corpus at a positive epsilon, so "the" would still score.
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "me",
-    ]
-)
+# English stop words (NLTK's list, as split by the tokenizer below: "don't" gives "don" and
+# "t"). BM25's idf discounts common words, but rank-bm25 floors the idf of words in over
+# half the corpus at a positive epsilon and gives the rest full weight, so "can", "at" or
+# "out" in a question would still pull in any chunk that happens to hold them.
+_STOP_WORDS = """
+    a about above after again against ain all am an and any are aren as at be because been
+    before being below between both but by can couldn d did didn do does doesn doing don
+    down during each few for from further had hadn has hasn have haven having he her here
+    hers herself him himself his how i if in into is isn it its itself just ll m ma me
+    mightn more most mustn my myself needn no nor not now o of off on once only or other
+    our ours ourselves out over own re s same shan she should shouldn so some such t than
+    that the their theirs them themselves then there these they this those through to too
+    under until up ve very was wasn we were weren what when where which while who whom why
+    will with won wouldn y you your yours yourself yourselves
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 # Product codes like "BF-K210" stay one token (and also give their parts).
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 
 
+def stem(word: str) -> str:
+    """Harman's "S" stemmer (JASIS 1991): plural endings only, so "prices" meets "price" and
+    "batteries" meets "battery", while codes and most words stay as written.
+
+    ``-ies`` -> ``-y`` (not ``-eies``, ``-aies``); ``-es`` -> ``-e`` (not ``-aes``, ``-ees``,
+    ``-oes``); ``-s`` -> ``""`` (not ``-us``, ``-ss``). Words with a digit are left alone.
+    """
+    if len(word) < 4 or any(ch.isdigit() for ch in word):
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens for BM25: stop words dropped, hyphenated codes kept whole
-    (``"BF-K210"`` gives ``bf-k210``, ``bf`` and ``k210``)."""
+    """Lower-case word tokens for BM25: stop words dropped, plurals folded (:func:`stem`),
+    hyphenated codes kept whole (``"BF-K210"`` gives ``bf-k210``, ``bf`` and ``k210``)."""
     out = []
     for tok in _TOKEN.findall(text.lower()):
         if tok in _STOP:
             continue
-        out.append(tok)
+        out.append(stem(tok))
         if "-" in tok:
-            out.extend(p for p in tok.split("-") if p and p not in _STOP)
+            out.extend(stem(p) for p in tok.split("-") if p and p not in _STOP)
     return out
 
 
@@ -314,7 +303,8 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class Hit:
     """One retrieved chunk. ``text`` is the chunk's text; ``score`` the method's score
-    (dense: cosine; lexical: BM25; hybrid: the blend); ``rank`` starts at 1.
+    (dense: cosine; lexical: BM25; hybrid: the reciprocal-rank-fusion score, see
+    :func:`rrf_scores`); ``rank`` starts at 1.
 
     ``similarity`` is always the cosine similarity of question and chunk in the full
     384-dimensional space (``None`` for a hit made by hand); ``sentence`` the chunk's
@@ -332,6 +322,32 @@ class Hit:
     similarity: float | None = None
     sentence: str = ""
     method: str = "dense"
+
+
+def rank_positions(scores: np.ndarray, *, positive_only: bool = False) -> np.ndarray:
+    """Each item's 1-based rank by ``scores``, best first (ties keep their order).
+
+    With ``positive_only``, items scoring 0 or less are in no ranking: rank ``inf``.
+    """
+    scores = np.asarray(scores, dtype=float)
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty(len(scores), dtype=float)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    if positive_only:
+        ranks[scores <= 0] = np.inf
+    return ranks
+
+
+def rrf_scores(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarray:
+    """Reciprocal rank fusion of a dense and a lexical score array over the same chunks.
+
+    ``sum over rankings of 1 / (k + rank)``: every chunk is in the dense ranking; only the
+    chunks sharing a word with the question (BM25 > 0) are in the lexical one, so BM25
+    cannot promote a chunk it does not match at all. The result lies in ``(0, 2 / (k + 1)]``.
+    """
+    fused = 1.0 / (k + rank_positions(dense))
+    fused += 1.0 / (k + rank_positions(lexical, positive_only=True))
+    return fused
 
 
 class Retriever:
@@ -490,9 +506,7 @@ class Retriever:
         lexical = self.lexical_scores(query)
         if method == "lexical":
             return lexical
-        best = float(lexical.max()) if lexical.size else 0.0
-        norm = lexical / best if best > 0 else np.zeros_like(lexical)
-        return HYBRID_WEIGHT * self.similarities(query) + (1 - HYBRID_WEIGHT) * norm
+        return rrf_scores(self.similarities(query).astype(float), lexical)
 
     def search(self, query: str, k: int = 3, method: str = "dense") -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first.
@@ -507,7 +521,12 @@ class Retriever:
             return []
         scores = self.scores(query, method)
         sims = self.similarities(query)
-        order = np.argsort(-scores, kind="stable")
+        if method == "hybrid":
+            # Equal fused scores (a chunk first in one ranking and second in the other
+            # against the reverse) go to the closer meaning.
+            order = np.lexsort((-sims, -scores))
+        else:
+            order = np.argsort(-scores, kind="stable")
         if method == "lexical":
             order = [i for i in order if scores[i] > 0]
         hits = []
@@ -558,6 +577,117 @@ class Retriever:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """The chunks of one document, in order."""
         return [c for c in self.chunks if c.doc_id == doc_id]
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One labelled question of the evaluation set: ``doc`` is the id that answers it."""
+
+    question: str
+    doc: str
+
+
+def load_eval_set(
+    path: Path = EVAL_PATH, library: Iterable[Doc] | None = None
+) -> list[EvalQuestion]:
+    """The labelled questions of ``content/retrieval_eval.toml``, checked against the library.
+
+    Raises
+    ------
+    LibraryError
+        When the file is unreadable, a question lacks its text or doc, a question repeats,
+        or a doc id is not in ``library`` (the shipped library by default).
+    """
+    data = _read_library_file(path)
+    ids = {d.id for d in (load_library() if library is None else library)}
+    out: list[EvalQuestion] = []
+    for i, raw in enumerate(data.get("questions", [])):
+        where = f"{path.name} questions[{i}]"
+        question, doc = raw.get("question"), raw.get("doc")
+        if not isinstance(question, str) or not question.strip() or not isinstance(doc, str):
+            raise LibraryError(f"{where} needs a 'question' and a 'doc'")
+        if doc not in ids:
+            raise LibraryError(f"{where}: no document {doc!r} in the library")
+        out.append(EvalQuestion(question.strip(), doc))
+    if not out:
+        raise LibraryError(f"{path.name}: no [[questions]]")
+    if len({q.question for q in out}) != len(out):
+        raise LibraryError(f"{path.name}: a question appears twice")
+    return out
+
+
+@dataclass(frozen=True)
+class HitRate:
+    """How one method does on the evaluation set.
+
+    ``top1``: questions whose first hit is the expected document; ``top_k``: questions
+    where it is among the first ``k``; ``misses``: (question, expected, first hit or "")
+    for every question the first hit got wrong.
+    """
+
+    method: str
+    questions: int
+    top1: int
+    top_k: int
+    k: int
+    misses: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def top1_rate(self) -> float:
+        """Share of questions answered by the first hit (0..1)."""
+        return self.top1 / self.questions if self.questions else 0.0
+
+    @property
+    def top_k_rate(self) -> float:
+        """Share of questions whose document is among the first ``k`` hits (0..1)."""
+        return self.top_k / self.questions if self.questions else 0.0
+
+
+def hit_rates(
+    retriever: Retriever | None = None,
+    questions: Sequence[EvalQuestion] | None = None,
+    *,
+    k: int = 3,
+    methods: Sequence[str] = METHODS,
+) -> dict[str, HitRate]:
+    """Each method's hit rate on the labelled evaluation set.
+
+    Parameters
+    ----------
+    retriever
+        The index to search; by default one over the shipped library with the MiniLM.
+    questions
+        The labelled questions; by default :func:`load_eval_set` of the retriever's docs.
+    k
+        The cut-off of the top-k hit rate.
+    methods
+        The methods to score, in :data:`METHODS` by default.
+
+    Returns
+    -------
+    dict of method -> HitRate
+        In the order of ``methods``. A hit counts when any of the document's chunks is
+        ranked there (the first hit is one chunk; the top ``k`` are ``k`` chunks).
+    """
+    retriever = Retriever(load_library()) if retriever is None else retriever
+    if questions is None:
+        questions = load_eval_set(library=retriever.docs.values())
+    out = {}
+    for method in methods:
+        top1 = top_k = 0
+        misses = []
+        for q in questions:
+            ids = [h.doc_id for h in retriever.search(q.question, k=k, method=method)]
+            if ids and ids[0] == q.doc:
+                top1 += 1
+            else:
+                misses.append((q.question, q.doc, ids[0] if ids else ""))
+            top_k += q.doc in ids
+        out[method] = HitRate(method, len(questions), top1, top_k, k, tuple(misses))
+    return out
 
 
 # --------------------------------------------------------------------------- prompt and answer

@@ -150,12 +150,26 @@ def points_table(frame: pd.DataFrame, weights: Weights, w: Words, *, total: bool
     """A points table for the reader: question, answer and one column of points per path.
 
     ``frame`` is :attr:`Recommendation.contributions` (with ``total``: a last row adds each
-    column up to the path's score) or :meth:`Weights.table` (every option's points).
-    Question names and column titles are in the reader's words.
+    column up to the path's score; an answer that did not count is marked) or
+    :meth:`Weights.table` (every option's points; an option that counts only under another
+    answer names it). Question names and column titles are in the reader's words.
     """
     table = frame[["question", "answer", *PATHS]].reset_index(drop=True)
     table["question"] = [w(q) for q in table["question"]]
-    table["answer"] = [w(a) for a in table["answer"]]
+    answers = [w(a) for a in table["answer"]]
+    # An answer whose points did not count (counts_when) says so; in the weights table,
+    # an option that counts only under another answer names that answer.
+    if "counted" in frame:
+        answers = [
+            a if counted else say(w, "table_not_counted", answer=a)
+            for a, counted in zip(answers, frame["counted"], strict=True)
+        ]
+    if "only_if" in frame:
+        answers = [
+            say(w, "table_only_if", answer=a, condition=w(c)) if c else a
+            for a, c in zip(answers, frame["only_if"], strict=True)
+        ]
+    table["answer"] = answers
     if total:
         sums = {p: float(frame[p].sum()) for p in PATHS}
         table.loc[len(table)] = {"question": say(w, "table_total"), "answer": "", **sums}

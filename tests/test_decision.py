@@ -40,7 +40,9 @@ def tree(tmp_path: Path) -> Path:
         ("customer_service", "rag"),
         ("news_summary", "rag"),
         ("medical", "fine_tune"),
-        ("legal", "fine_tune"),
+        # The article sends law to fine-tuning; a legal answer must cite the statute or
+        # ruling it rests on, so the style comes from training and the law from a library.
+        ("legal", "hybrid"),
         ("hospital_assistant", "hybrid"),
         ("prompting_first", "prompting"),
     ],
@@ -69,11 +71,28 @@ def test_the_lesson_text_names_the_scenarios_the_presets_encode():
         assert words in lesson
 
 
+def test_medicine_and_law_show_the_articles_view_then_the_evidence():
+    # Issue 14, item 10: the legal scenario must show its sources; the lesson says what the
+    # article says, then what the evidence adds (facts by retrieval with citations, the
+    # specialist style by training, so often both).
+    legal = next(p for p in load_presets() if p.id == "legal")
+    assert legal.answers["citations"] is True
+    assert legal.answers["need"] == "both"
+    lesson = load_lesson("two_ways").section("which_fits").body
+    assert lesson.index("sends it to **{{fine_tuning}}**") < lesson.index("What the evidence adds")
+    evidence = lesson[lesson.index("What the evidence adds") :]
+    for words in ("{{rag}} with citations", "{{fine_tuning}}", "**both**", "Ovadia et al."):
+        assert words in evidence, words
+
+
 def test_customer_service_scores_are_the_exact_sums_of_the_weights():
     rec = recommend(CUSTOMER_SERVICE)
-    assert rec.scores == {"prompting": -2.5, "rag": 7.5, "fine_tune": -3.0, "hybrid": 5.5}
+    # Daily (-1, 3, -2, 2) + facts (0, 3, -2, 0) + citations (-1, 2, -2, 2); the examples,
+    # the budget and the high volume are not counted, because the need is facts.
+    assert rec.scores == {"prompting": -2.0, "rag": 8.0, "fine_tune": -6.0, "hybrid": 4.0}
     assert rec.runner_up == "hybrid"
-    assert rec.margin == 2.0
+    assert rec.margin == 4.0
+    assert rec.contributions["counted"].tolist() == [True, True, True, False, False, False]
     # Each score is the sum of its column in the "why" table.
     for path in PATHS:
         assert rec.contributions[path].sum() == rec.scores[path]
@@ -83,13 +102,159 @@ def test_customer_service_scores_are_the_exact_sums_of_the_weights():
 
 
 def test_a_reason_for_every_answer_that_moved_a_score_and_none_for_the_others():
-    answers = {**CUSTOMER_SERVICE, "citations": False, "query_volume": "medium"}
+    answers = {**CUSTOMER_SERVICE, "need": "both", "citations": False, "query_volume": "medium"}
     rec = recommend(answers)
     # citations=False and medium volume give every path 0 points: no reason for them.
     assert [d.factor for d in rec.details] == ["knowledge_change", "need", "examples", "gpu_budget"]
+    assert all(d.counted for d in rec.details)
     assert len(rec.reasons) == 4
     assert all(r.endswith(".") for r in rec.reasons)
     assert rec.details[0].link is not None and rec.details[0].link.page == "retrieval_lab"
+
+
+def test_an_answer_that_does_not_count_gives_no_points_and_says_why():
+    weights = load_weights()
+    answers = {**CUSTOMER_SERVICE, "citations": False, "query_volume": "medium"}
+    rec = recommend(answers, weights)
+    examples, budget = rec.details[2], rec.details[3]
+    assert (examples.factor, budget.factor) == ("examples", "gpu_budget")
+    assert not examples.counted and not budget.counted
+    assert examples.points == dict.fromkeys(PATHS, 0.0)
+    # The reason shown is the option's "skipped" sentence, not the one that argues for training.
+    option = weights.factor("examples").option("hundreds")
+    assert examples.text == option.skipped != option.reason
+    assert "facts belong in" in examples.text and "facts belong in" in budget.text
+    assert rec.reasons == [d.text for d in rec.details]
+    # A skipped answer links to the lab that shows why (the library), not to training.
+    assert examples.link is not None and examples.link.page == "retrieval_lab"
+    row = rec.contributions.loc["examples"]
+    assert not row["counted"] and [row[p] for p in PATHS] == [0, 0, 0, 0]
+    # With a skill to learn, the same answers count again.
+    skill = recommend({**answers, "need": "behaviour"}, weights)
+    assert skill.contributions.loc["examples", "fine_tune"] == 1
+    assert all(d.counted for d in skill.details)
+
+
+# --------------------------------------------------------------------------- the traps
+#
+# Issue 14: budget and example points used to count whatever the need, so the guide
+# recommended training to store facts.
+
+
+def every_combination(weights):
+    for values in itertools.product(*(f.values for f in weights.factors)):
+        yield dict(zip(QUESTIONS, values, strict=True))
+
+
+def test_trap_stable_facts_many_examples_big_budget_high_volume_is_not_fine_tuning():
+    answers = {
+        "knowledge_change": "rarely",
+        "need": "facts",
+        "citations": False,
+        "examples": "thousands",
+        "gpu_budget": "plenty",
+        "query_volume": "high",
+    }
+    rec = recommend(answers)
+    assert rec.path == "rag", rec.scores
+    assert rec.scores["fine_tune"] < rec.scores["rag"]
+    assert rec.scores["fine_tune"] < rec.scores["prompting"]
+
+
+def test_trap_daily_facts_no_citations_big_budget_is_not_hybrid():
+    answers = {
+        "knowledge_change": "daily",
+        "need": "facts",
+        "citations": False,
+        "examples": "thousands",
+        "gpu_budget": "plenty",
+        "query_volume": "high",
+    }
+    rec = recommend(answers)
+    assert rec.path == "rag", rec.scores
+    assert not rec.close_call
+    assert rec.scores["hybrid"] < rec.scores["rag"]
+
+
+def test_facts_belong_in_a_library_whatever_the_budget():
+    # A need for facts (alone or with a skill) never gets fine-tuning alone, and facts
+    # alone never get any training at all: only a library, or a prompt.
+    weights = load_weights()
+    for answers in every_combination(weights):
+        path = recommend(answers, weights).path
+        if answers["need"] == "facts":
+            assert path in ("rag", "prompting"), answers
+        if answers["need"] == "both":
+            assert path != "fine_tune", answers
+
+
+def test_with_a_facts_need_more_examples_budget_or_volume_change_no_score():
+    # Beyond "none" (which rules training out) and "low" (which says it would not pay
+    # back), more examples, more budget and more questions give training nothing.
+    weights = load_weights()
+    more = {"examples": "thousands", "gpu_budget": "plenty", "query_volume": "high"}
+    less = {"examples": "hundreds", "gpu_budget": "some", "query_volume": "medium"}
+    for answers in every_combination(weights):
+        if answers["need"] != "facts" or any(answers[k] != v for k, v in less.items()):
+            continue
+        base = recommend(answers, weights).scores
+        for key, value in more.items():
+            assert recommend({**answers, key: value}, weights).scores == base, (answers, key)
+
+
+def test_hybrid_needs_a_skill_and_facts_to_look_up():
+    # Both halves must be needed: a skill or style for the training, and facts for the
+    # library (the need says so, the facts change monthly or faster, or sources are shown).
+    weights = load_weights()
+    seen = 0
+    for answers in every_combination(weights):
+        if recommend(answers, weights).path != "hybrid":
+            continue
+        seen += 1
+        assert answers["need"] in ("behaviour", "both"), answers
+        assert (
+            answers["need"] == "both"
+            or answers["knowledge_change"] in ("daily", "monthly")
+            or answers["citations"]
+        ), answers
+    assert seen > 0
+
+
+def test_a_skill_with_examples_and_budget_still_gets_training():
+    # The gate works one way only: with a skill to learn, the same answers count.
+    answers = {
+        "knowledge_change": "rarely",
+        "need": "behaviour",
+        "citations": False,
+        "examples": "thousands",
+        "gpu_budget": "plenty",
+        "query_volume": "high",
+    }
+    assert recommend(answers).path == "fine_tune"
+    assert recommend({**answers, "knowledge_change": "daily", "citations": True}).path == "hybrid"
+
+
+def test_a_condition_on_an_unknown_answer_names_the_file(tree: Path):
+    path = tree / "decision.toml"
+    text = path.read_text()
+    old = '\n  counts_when = { need = ["behaviour", "both"] }'
+    assert old in text
+    path.write_text(text.replace(old, '\n  counts_when = { need = ["skills"] }', 1))
+    with pytest.raises(ContentError, match=r"decision\.toml: .*counts_when 'need' has no answer"):
+        load_weights(tree)
+    path.write_text(text.replace(old, '\n  counts_when = { mood = ["good"] }', 1))
+    with pytest.raises(ContentError, match="names 'mood', not another question"):
+        load_weights(tree)
+
+
+def test_a_condition_without_a_skipped_sentence_is_rejected(tree: Path):
+    path = tree / "decision.toml"
+    text = path.read_text()
+    import re
+
+    path.write_text(re.sub(r"\n  skipped = [^\n]*", "", text, count=1))
+    with pytest.raises(ContentError, match="needs a 'skipped' sentence"):
+        load_weights(tree)
 
 
 def test_no_examples_no_budget_stable_facts_means_prompting_first():
@@ -186,8 +351,12 @@ def test_the_weights_table_shows_every_option_of_every_question():
     weights = load_weights()
     table = weights.table()
     assert len(table) == sum(len(f.options) for f in weights.factors) == 18
-    assert list(table.columns) == ["question", "answer", *PATHS]
+    assert list(table.columns) == ["question", "answer", *PATHS, "only_if"]
     assert table.isna().sum().sum() == 0
+    # The conditions are shown in the questions' own words.
+    plenty = table[(table["question"] == "GPU budget") & (table["answer"] == "Plenty")]
+    assert plenty["only_if"].item() == "Must gain: A skill or style / Both"
+    assert table[table["question"] == "Facts change"]["only_if"].eq("").all()
 
 
 def test_every_option_that_moves_a_score_has_a_plain_reason():

@@ -93,7 +93,7 @@ def test_a_page_with_too_few_questions_is_reported(tree: Path):
 
 def test_repeated_question_ids_are_rejected(tree: Path):
     path = tree / "quiz.toml"
-    path.write_text(path.read_text().replace('id = "weekly_prices"', 'id = "where_knowledge"'))
+    path.write_text(path.read_text().replace('id = "prices_hourly"', 'id = "where_knowledge"'))
     with pytest.raises(ContentError, match="repeat on a page: two_ways/where_knowledge"):
         quiz.load_questions(tree)
 
@@ -105,6 +105,42 @@ def test_every_quiz_key_that_states_a_model_fact_holds_in_the_model():
     assert {q.key for q in checked} >= {"cost_lab/fine_tune_cost"}
     for q in checked:
         assert CHECKS[q.check]() == [], q.key
+
+
+def test_every_check_is_named_by_a_question_and_keys_of_model_facts_are_checked():
+    from brainlab.quiz_checks import CHECKS
+
+    named = {q.check for q in quiz.load_questions() if q.check}
+    assert named == set(CHECKS)
+    # Issue 14, item 11: the predictions and "what would change" questions about the labs
+    # and the guide are each tied to their model.
+    checked = {q.key for q in quiz.load_questions() if q.check}
+    assert checked >= {
+        "retrieval_lab/update_price",
+        "forgetting_lab/reduce_forgetting",
+        "forgetting_lab/rag_no_forgetting",
+        "cost_lab/rag_volume",
+        "cost_lab/monthly_facts",
+        "which_path/big_budget_facts",
+        "which_path/what_makes_hybrid",
+    }
+
+
+def test_the_which_path_checks_fail_when_budget_counts_for_facts(monkeypatch):
+    # Undo the issue-14 fix (every answer counts whatever the need): the keys must fail.
+    from brainlab import decision, quiz_checks
+
+    monkeypatch.setattr(decision.Option, "counts", lambda self, answers: True)
+    assert quiz_checks.customer_service_turns_hybrid() != []
+    assert quiz_checks.big_budget_facts_get_a_library() != []
+
+
+def test_the_replay_check_fails_when_replay_forgets_like_plain_fine_tuning(monkeypatch):
+    from brainlab import forgetting, quiz_checks
+
+    simulate = forgetting.simulate
+    monkeypatch.setattr(forgetting, "simulate", lambda strategy, **kw: simulate("naive", **kw))
+    assert quiz_checks.replay_keeps_general_skill() != []
 
 
 def test_the_fine_tune_cost_check_fails_when_compute_dominates(monkeypatch):
@@ -138,6 +174,13 @@ def test_the_key_is_neither_systematically_the_longest_nor_in_one_position():
         if len(q.choices[q.answer].text) == max(len(c.text) for c in q.choices)
     ]
     assert len(longest) <= 0.4 * len(questions), longest
+    # Nor systematically the shortest (the over-correction).
+    shortest = [
+        q.key
+        for q in questions
+        if len(q.choices[q.answer].text) == min(len(c.text) for c in q.choices)
+    ]
+    assert len(shortest) <= 0.4 * len(questions), shortest
     shown = [q.order.index(q.answer) for q in questions]
     for position in range(3):
         share = shown.count(position) / len(questions)

@@ -76,7 +76,8 @@ def test_the_score_bars_show_the_four_scores_in_the_palette():
     [
         ("news_summary", "The super library"),
         ("medical", "Specialist training"),
-        ("legal", "Specialist training"),
+        # Legal cites the law it rests on (issue 14, item 10): both, not training alone.
+        ("legal", "Both: a specialist with a library card"),
         ("hospital_assistant", "Both: a specialist with a library card"),
         ("prompting_first", "Asking well only"),
     ],
@@ -90,6 +91,29 @@ def test_a_preset_fills_the_questions_and_changes_the_recommendation(preset_id, 
     assert recommended(at) == headline
     assert f"Your answers are the scenario {preset.label}." in texts(at)
     assert at.selectbox(key="which_path_preset").value == preset_id
+
+
+def test_answers_that_do_not_count_are_marked_in_the_table_and_the_reasons():
+    # The default scenario needs facts: its examples, GPU budget and volume give no points.
+    at = run_page("which_path")
+    table = at.dataframe[0].value
+    answers = dict(zip(table.iloc[:-1, 0], table.iloc[:-1, 1], strict=True))
+    assert answers["Examples"] == "Hundreds (not counted)"
+    assert answers["GPU budget"] == "Some (not counted)"
+    assert answers["Facts change"] == "Daily"
+    row = table[table.iloc[:, 0] == "GPU budget"].iloc[0]
+    assert row.iloc[2:].tolist() == [0, 0, 0, 0]
+    body = texts(at)
+    assert "Your GPU budget is not counted: the project needs facts" in body
+    # The weights table names the condition.
+    weights = at.dataframe[1].value
+    assert "Plenty (only if Must gain: A skill or style / Both)" in weights.iloc[:, 1].tolist()
+    # A skill need makes them count again.
+    at.selectbox(key="which_path_need").set_value("behaviour").run()
+    table = at.dataframe[0].value
+    answers = dict(zip(table.iloc[:-1, 0], table.iloc[:-1, 1], strict=True))
+    assert answers["Examples"] == "Hundreds"
+    assert "is not counted" not in texts(at) and "are not counted" not in texts(at)
 
 
 def test_changing_one_answer_moves_the_recommendation_live():
@@ -172,6 +196,9 @@ def test_each_reason_links_to_the_lab_that_shows_it():
     labels = [label for _, label in links]
     assert "See the forgetting curve in the Forgetting lab" in labels
     assert "See the sources behind an answer in the Retrieval lab" in labels
+    # Its high volume is not counted (it needs facts looked up): that reason links to the
+    # lab that shows what the fetched pages cost.
+    assert "See what the fetched pages cost per question in the Cost lab" in labels
     # One link per reason (every answer of this scenario moves a score), plus the cost link.
     assert len(links) == len(decision.recommend(preset_answers("hospital_assistant")).reasons) + 1
     assert {page for page, _ in links} == {"retrieval_lab", "forgetting_lab", "cost_lab", ""}
@@ -185,8 +212,9 @@ def test_the_cost_estimate_is_the_cost_labs_twelve_month_total_for_the_matching_
     )
     metric = at.metric[0]
     assert metric.label == "Cost over 12 months"
-    assert "for Specialist training, on the Cost lab's model" in texts(at)
-    assert metric.value == f"${expected['fine_tune']:,.0f}"
+    assert "for Both: a specialist with a library card, on the Cost lab's model" in texts(at)
+    assert metric.value == f"${expected['hybrid']:,.0f}"
+    assert f"${expected['fine_tune']:,.0f}" in texts(at)
     assert f"${expected['prompt_only']:,.0f}" in texts(at)
     assert "Legal analysis" in texts(at)
 

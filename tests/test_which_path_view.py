@@ -41,7 +41,7 @@ def test_the_scenario_note_names_an_exact_match_or_the_nearest_with_the_differen
     assert note.text == "Your answers are the scenario Medical diagnosis support."
     assert view.selected_preset(medical.answers, presets) == "medical"
 
-    mixed = {**medical.answers, "need": "both", "citations": True}
+    mixed = {**medical.answers, "citations": True, "query_volume": "low"}
     note = view.scenario_note(mixed, presets, ANALOGY)
     assert note.differences == 2
     assert note.text == (
@@ -147,15 +147,20 @@ def test_the_alt_text_lists_every_score(weights, presets):
 
 
 def test_the_cost_lines_show_the_recommended_path_first_and_the_basis(weights, presets):
-    rec = decision.recommend(preset(presets, "legal").answers, weights)
+    rec = decision.recommend(preset(presets, "medical").answers, weights)
     totals = {"prompt_only": 100.0, "rag": 2000.0, "fine_tune": 30000.0, "hybrid": 45000.5}
     lines = view.cost_lines(
-        rec, weights, preset(presets, "legal"), totals, {"legal_analysis": "Legal"}, TECHNICAL
+        rec,
+        weights,
+        preset(presets, "medical"),
+        totals,
+        {"medical_specialist": "Medical"},
+        TECHNICAL,
     )
     assert lines.value == "$30,000"
     assert lines.others.endswith(
         "Prompt engineering only $100 · RAG $2,000 · Both: a hybrid of fine-tuning and RAG $45,000"
     )
-    assert "Legal" in lines.basis
+    assert "Medical" in lines.basis
     default = view.cost_lines(rec, weights, preset(presets, "prompting_first"), totals, {}, ANALOGY)
     assert "default assumptions" in default.basis

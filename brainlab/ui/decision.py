@@ -182,7 +182,7 @@ def _points_table(table, weights: Weights, w: Words) -> None:
         width="stretch",
         column_config={
             columns["question"]: st.column_config.TextColumn(width=130),
-            columns["answer"]: st.column_config.TextColumn(width=130),
+            columns["answer"]: st.column_config.TextColumn(width=220),
             **{
                 columns[p]: st.column_config.NumberColumn(
                     format="%+.1f",
@@ -201,7 +201,8 @@ def why_table(rec: Recommendation, weights: Weights) -> None:
 
 
 def reasons(rec: Recommendation) -> None:
-    """One plain sentence per answer that moved a score, each with a link to its lab."""
+    """One plain sentence per answer that moved a score (or whose points were not counted,
+    marked so), each with a link to its lab."""
     w = words()
     if not rec.details:
         st.info(view.say(w, "reasons_none"), icon=":material/edit_note:")
@@ -209,6 +210,7 @@ def reasons(rec: Recommendation) -> None:
     scripts = {s.slug: s for s in load_site()}
     for detail in rec.details:
         with st.container(border=True):
+            # A skipped answer's sentence itself says it was not counted, and why.
             st.markdown(w(detail.text))
             if detail.link and detail.link.page in scripts:
                 spec = scripts[detail.link.page]

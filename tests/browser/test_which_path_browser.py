@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from brainlab.content import load_lesson, page_spec
+from brainlab import quiz
+from brainlab.content import load_lesson, page_spec, render
 from tests.browser.harness import (
     DESKTOP,
     NARROW,
@@ -126,8 +127,11 @@ def test_a_checkpoint_answer_keeps_score(browser, warm_app_url):
     visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}")
     page = visit.page
     wait_idle(page)
+    # The page's first question, answered right (its key, in the default vocabulary).
+    first = quiz.questions_for("which_path")[0]
+    right = render(first.choices[first.answer].text, "analogy")
     radio = main(page).locator('[data-testid="stRadio"]').first
-    radio.get_by_text("Specialist training", exact=True).click()
+    radio.get_by_text(right, exact=True).click()
     wait_idle(page)
     page.locator('[data-testid="stSidebar"]').get_by_text(
         re.compile(r"1 right of 1 answered")
