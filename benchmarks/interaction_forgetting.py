@@ -112,7 +112,7 @@ def main(repeats: int = 5, pause: float = 3.0) -> None:
         browser = launch(pw)
         visit = open_page(browser, url + "/")
         wait_idle(visit.page)
-        visit.page.goto(url + "/forgetting-lab")
+        visit.page.goto(url + "/forgetting_lab")
         page = visit.page
         page.set_viewport_size({"width": 1280, "height": 720})
         wait_idle(page)
