@@ -372,7 +372,7 @@ def guess_box(w: Words) -> None:
         st.button(
             view.say(w, "predict.button"),
             key=PREFIX + "reveal",
-            type="primary",
+            type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
             on_click=_reveal,
             help=view.say(w, "predict.button_help"),
             icon=":material/model_training:",

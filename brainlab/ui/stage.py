@@ -101,7 +101,7 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                     labels["next"],
                     key=f"{key}_next",
                     icon=":material/arrow_forward:",
-                    type="primary",
+                    type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
                     on_click=_move,
                     args=(key, 1, total),
                     help=labels["next_help"],
@@ -117,7 +117,7 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                 labels["next_page"].format(title=next_page.title),
                 key=f"{key}_next_page",
                 icon=":material/arrow_forward:",
-                type="primary",
+                type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
                 help=labels["next_page_help"],
                 shortcut="Right",
                 width="stretch",

@@ -138,11 +138,14 @@ def picture(name: str, *, caption: str = "") -> None:
 
     The terms are escaped before they go into the SVG, so a word can never become markup.
     """
-    from html import escape
+    from html import escape, unescape
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "assets" / f"{name}.svg"
     w = words()
     text = path.read_text(encoding="utf-8")
     svg = re.sub(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}", lambda m: escape(w.term(m[1])), text)
-    st.image(svg, caption=w(caption) or None, width="stretch")
+    # The picture's own <title> (already in the reader's words) is its text alternative.
+    title = re.search(r"<title>(.*?)</title>", svg, flags=re.DOTALL)
+    alt = unescape(title[1]) if title else name.replace("_", " ")
+    st.image(svg, caption=w(caption) or None, width="stretch", alt=alt)
