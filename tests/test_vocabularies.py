@@ -12,6 +12,7 @@ tab and expander labels, chart titles, legends and annotations) is collected and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -25,10 +26,11 @@ VOCABS = ("Analogy", "Technical")
 
 _TEXT_FIELDS = {"body", "label", "help", "caption", "placeholder", "value", "content"}
 _PLOTLY_KEYS = {"text", "title", "name"}
-_STOP = set(
-    "a an and are as at be by for from how in is it its of on or the to with this that "
-    "what which your you".split()
-)
+_STOP = {
+    *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "is"),
+    *("it", "its", "of", "on", "or", "the", "to", "with", "this", "that", "what", "which"),
+    *("your", "you"),
+}
 
 
 def _plotly_strings(node, key: str = ""):
@@ -51,10 +53,8 @@ def _repeated(field) -> bool:
 def _proto_strings(message):
     for field, value in message.ListFields():
         if field.name == "spec" and isinstance(value, str):  # a plotly figure, as JSON
-            try:
+            with contextlib.suppress(ValueError):
                 yield from _plotly_strings(json.loads(value))
-            except ValueError:
-                pass
         elif field.type == field.TYPE_MESSAGE:
             items = value if _repeated(field) else [value]
             for item in items:
