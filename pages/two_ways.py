@@ -26,7 +26,7 @@ def show(step_id: str) -> None:
 
 # The stage: the title, then the step card on the left and what it shows on the right.
 ui.page_header(page)
-left, right = st.columns([5, 6], gap="medium")
+left, right = st.columns(2, gap="medium")
 with left:
     step = ui.stepper(page)
 with right, st.container(key="two_ways_visual"):

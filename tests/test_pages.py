@@ -107,7 +107,7 @@ def test_the_lesson_steps_forward_through_pipelines_table_and_scenarios_and_back
             assert not at.exception
     assert "Fine-tuning" in shown[2][1][0] and "The retriever" not in shown[2][1][0]
     assert "The retriever" in shown[3][1][0]
-    for row in ("Knowledge lives", "A new fact", "Fresh until", "General skill", "Sources"):
+    for row in ("Knowledge", "New fact", "Fresh until", "General skill", "Main cost", "Sources"):
         assert row in shown[4][0]
     for scenario in ("customer-service bot", "news-summary app", "Medical or legal support"):
         assert scenario in shown[5][0]

@@ -11,7 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from brainlab.content import Lesson, PageSpec, Step, load_site, load_toml
-from brainlab.ui.context import words
+from brainlab.ui.context import PRESENTER_KEY, VOCAB_KEY, words
+
+#: The URL parameters of app.py's frame, kept when a step button opens another page.
+_FRAME_PARAMS = (VOCAB_KEY, PRESENTER_KEY)
 
 
 def step_key(page: Lesson) -> str:
@@ -29,6 +32,16 @@ def _neighbours(slug: str) -> tuple[PageSpec | None, PageSpec | None]:
 def _move(key: str, delta: int, total: int) -> None:
     current = st.session_state.get(key) or 1
     st.session_state[key] = min(max(current + delta, 1), total)
+
+
+def _switch(target: PageSpec) -> None:
+    """Go to ``target``, keeping the reader's shareable choices (words, presenter mode).
+
+    ``st.switch_page`` alone clears the address's parameters, which Streamlit refuses
+    while widgets are bound to them; the frame's own parameters go along instead.
+    """
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k in _FRAME_PARAMS}
+    st.switch_page(target.script, query_params=keep)
 
 
 def current_step(page: Lesson) -> Step:
@@ -94,7 +107,7 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                 shortcut="Left",
                 width="stretch",
             ):
-                st.switch_page(previous_page.script)
+                _switch(previous_page)
         with forward:
             if n < total:
                 st.button(
@@ -123,7 +136,7 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                 width="stretch",
             )
         ):
-            st.switch_page(next_page.script)
+            _switch(next_page)
         if read_more and step.more:
             with st.expander(labels["read_more"], icon=":material/menu_book:"):
                 for section_id in step.more:
