@@ -15,15 +15,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import streamlit as st
 
+from brainlab import preload
 from brainlab.content import load_site
 from brainlab.ui import draw_sidebar
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
-st.set_page_config(
-    page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
-    layout="wide",
-)
+st.set_page_config(layout="wide")
 
 pages = [
     st.Page(
@@ -37,4 +35,13 @@ pages = [
 ]
 current = st.navigation(pages)
 draw_sidebar()
-current.run()
+try:
+    current.run()
+finally:
+    # From the first page on, the embedding model loads in a background thread, so the
+    # Retrieval lab is ready when a learner gets there. Started after the page has run: the
+    # load never competes with a first paint (brainlab/preload.py).
+    preload.start()
+# The favicon after the page: an image icon goes through PIL and numpy (~0.1 s), which the
+# page's first paint need not wait for.
+st.set_page_config(page_icon=str(Path(__file__).parent / "assets" / "favicon.png"))
