@@ -65,7 +65,7 @@ use_venv() {
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
         return 0
     fi
-    echo "Installing $requirements into $VENV (the first time: about a minute, ~2 GB)" >&2
+    echo "Installing $requirements into $VENV (a first install takes about a minute, ~2 GB)" >&2
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" \
         || _venv_fail "pip could not install $requirements into $VENV" \
         || return 1
