@@ -21,7 +21,13 @@ from brainlab.ui import draw_sidebar
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
-st.set_page_config(layout="wide")
+# The favicon goes here, not after the page, although an image icon costs ~0.1 s (PIL and
+# numpy): without it the first paint takes the page's Material icon as favicon and fetches it
+# from fonts.gstatic.com, which an offline classroom cannot reach.
+st.set_page_config(
+    page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
+    layout="wide",
+)
 
 pages = [
     st.Page(
@@ -42,6 +48,3 @@ finally:
     # Retrieval lab is ready when a learner gets there. Started after the page has run: the
     # load never competes with a first paint (brainlab/preload.py).
     preload.start()
-# The favicon after the page: an image icon goes through PIL and numpy (~0.1 s), which the
-# page's first paint need not wait for.
-st.set_page_config(page_icon=str(Path(__file__).parent / "assets" / "favicon.png"))
