@@ -14,12 +14,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import streamlit as st
 
+from brainlab import preload
 from brainlab.content import load_site
 from brainlab.ui import draw_sidebar
 from brainlab.ui.frame import page_config
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
+# The favicon is an image (see page_config): the page's Material icon would be fetched
+# from fonts.gstatic.com at first paint, which an offline classroom cannot reach.
 page_config()
 
 pages = [
@@ -34,4 +37,10 @@ pages = [
 ]
 current = st.navigation(pages)
 draw_sidebar()
-current.run()
+try:
+    current.run()
+finally:
+    # From the first page on, the embedding model loads in a background thread, so the
+    # Retrieval lab is ready when a learner gets there. Started after the page has run: the
+    # load never competes with a first paint (brainlab/preload.py).
+    preload.start()

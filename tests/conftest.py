@@ -16,6 +16,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# AppTests run app.py inside this process: no background model load there (a test that
+# needs the model still loads it on demand). Servers started by the browser tests preload.
+from brainlab import preload  # noqa: E402
+
+preload.disable_background()
+
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from brainlab import preload
 from brainlab import retrieval as rt
 from brainlab.content import load_toml, render
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
@@ -76,16 +77,32 @@ def lab() -> Lab:
 
 def load_model() -> None:
     """Load the model and this session's lab under a visible status, after the lesson's
-    text has painted."""
+    text has painted. The model comes from the background load app.py started
+    (:mod:`brainlab.preload`); while that still runs, a progress bar shows its step. It is
+    never loaded a second time."""
     if STATE in st.session_state:
         return
-    with st.status(say(words("loading")["running"]), expanded=False) as status:
+    w = words("loading")
+    loader = preload.embedding_loader()
+    loading = not loader.wait(timeout=0)  # starts the load if app.py has not
+    with st.status(say(w["running"]), expanded=loading) as status:
+        if loading:
+            bar = st.progress(0.0)
+            while not loader.wait(timeout=0.25):
+                p = loader.progress()
+                what = say(w["steps"][p.step])
+                text = say(
+                    w["progress"], number=p.number, steps=p.steps, what=what, seconds=p.elapsed
+                )
+                bar.progress(p.fraction, text=text)
+            bar.empty()
+        if loader.progress().state == "failed":
+            st.caption(say(w["failed"]))  # lab() below loads it again, and shows its error
         current = lab()
         status.update(
-            label=say(
-                words("loading")["done"], docs=len(current.library), chunks=_chunk_count(current)
-            ),
+            label=say(w["done"], docs=len(current.library), chunks=_chunk_count(current)),
             state="complete",
+            expanded=False,
         )
 
 
