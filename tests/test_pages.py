@@ -130,6 +130,7 @@ def test_the_full_comparison_stays_behind_read_more():
 
 def test_the_lesson_paints_without_importing_torch():
     # In a fresh interpreter: other tests in this process may have imported torch already.
+    import os
     import subprocess
     import sys
 
@@ -140,7 +141,10 @@ def test_the_lesson_paints_without_importing_torch():
         "assert not at.exception; print(sorted(m for m in ('torch', 'sentence_transformers')"
         " if m in sys.modules))"
     )
+    # The background model load (brainlab/preload.py) starts only after the page has run;
+    # off here, so what is imported is the page's own doing, not a race with that thread.
+    env = {**os.environ, "BRAINLAB_PRELOAD": "0"}
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
