@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pandas as pd
@@ -46,7 +47,7 @@ def test_every_chart_and_the_verdict_read_as_english(checked, vocab, a, b):
     words = [cost_view.verdict(checked, a, b, w)]
     for name in (cost_view.MAIN_CHART, *cost_view.TAB_CHARTS):
         drawn = cost_view.chart(name, checked, a, b, w)
-        words += _all_text(drawn.figure) + [drawn.alt]
+        words += [*_all_text(drawn.figure), drawn.alt]
         title = drawn.figure.layout.title.text
         assert "<br>" not in title and len(title) <= 70, title  # one line, never wrapped
         assert min(_fonts(drawn.figure)) >= cost_charts.MIN_TEXT, (name, _fonts(drawn.figure))
@@ -54,7 +55,7 @@ def test_every_chart_and_the_verdict_read_as_english(checked, vocab, a, b):
         assert "{" not in text and "}" not in text, text  # no leftover placeholder
         assert ".md" not in text and "§" not in text, text  # no internal file names
         plain = re.sub(r"<br>|\*\*", " ", text).lower().split()
-        doubled = [x for x, y in zip(plain, plain[1:], strict=False) if x == y and x.isalpha()]
+        doubled = [x for x, y in itertools.pairwise(plain) if x == y and x.isalpha()]
         assert not doubled, (doubled, text)
 
 
@@ -85,7 +86,7 @@ def test_the_main_chart_marks_break_even_and_labels_every_line(checked):
     ys = sorted(a.y for a in fig.layout.annotations)
     top = max(max(t.y) for t in fig.data)
     gap = top * 40 / (260 - 96)  # 40 px on a plot about 164 px tall
-    assert all(b - a >= gap * 0.99 for a, b in zip(ys, ys[1:], strict=False))
+    assert all(b - a >= gap * 0.99 for a, b in itertools.pairwise(ys))
     assert "At the end:" in drawn.alt
 
 
