@@ -274,7 +274,7 @@ def _column_config(w: Words) -> dict[str, Any]:
     col = view.table_columns(w)
     return {
         "label": cc.TextColumn(
-            col["label"], help=view.say(w, "controls", "col_label_help"), pinned=True
+            col["label"], help=view.say(w, "controls", "col_label_help"), pinned=True, width=200
         ),
         "value": cc.NumberColumn(
             col["value"],
@@ -282,6 +282,7 @@ def _column_config(w: Words) -> dict[str, Any]:
             min_value=0,
             format="localized",
             required=True,
+            width=96,
         ),
         "unit": cc.TextColumn(col["unit"], help=view.say(w, "controls", "col_unit_help")),
         "source": cc.TextColumn(
