@@ -120,8 +120,10 @@ def test_a_table_cell_edit_changes_the_verdict_and_chart_in_view(browser, warm_a
     page.mouse.dblclick(box["x"] + 200 + 48, box["y"] + 35 + 17)
     editor = page.locator("input.gdg-input")
     editor.wait_for()
+    page.wait_for_timeout(500)  # the overlay editor takes focus after its open animation
     page.keyboard.press("Control+A")
-    page.keyboard.type("200000")
+    page.keyboard.type("200000", delay=30)
+    assert editor.input_value() == "200000"
     page.keyboard.press("Enter")
     wait_verdict_change(page, before)
     assert "200,000 questions a month" in verdict_text(page)
