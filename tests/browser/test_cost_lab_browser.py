@@ -111,7 +111,7 @@ def test_a_slider_changes_the_verdict_and_chart_in_view(browser, warm_app_url):
 def test_a_table_cell_edit_changes_the_verdict_and_chart_in_view(browser, warm_app_url):
     visit, page = open_stage(browser, warm_app_url)
     before = verdict_text(page)
-    grid = page.locator(".st-key-cost_table [data-testid='stDataFrame']")
+    grid = page.locator(".st-key-cost_table [data-testid='stDataFrame']").first
     box = grid.bounding_box()
     assert box is not None
     # The first row is "Questions per month": double-click its value (the second column),
