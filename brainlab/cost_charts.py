@@ -8,7 +8,7 @@ in content/ and are rendered in the reader's vocabulary by the UI.
 
 from __future__ import annotations
 
-import textwrap
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -25,19 +25,22 @@ IDEA: dict[str, str] = {
     "hybrid": "hybrid",
 }
 
-#: Hatching per cost component, so stacked segments differ by more than shade.
-PATTERNS: dict[str, str] = {
-    "generation": "",
-    "query_embedding": ".",
-    "vector_db": "/",
-    "reembedding": "x",
-    "hosting": "\\",
-    "retraining": "+",
-    "indexing": "-",
-    "rag_setup": "|",
-    "training": "+",
-    "ft_setup": "|",
-}
+#: The cost components in the order a bar stacks them (each segment carries its own label).
+COMPONENT_ORDER: tuple[str, ...] = (
+    "generation",
+    "query_embedding",
+    "vector_db",
+    "reembedding",
+    "hosting",
+    "retraining",
+    "indexing",
+    "rag_setup",
+    "training",
+    "ft_setup",
+)
+
+#: Smallest text in any chart, in px (issue 9: readable from the back of the room).
+MIN_TEXT = 14
 
 
 def _colour(strategy: str) -> str:
@@ -56,14 +59,43 @@ _FOOT_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bot
 
 
 def _finish(fig: go.Figure, title: str, *, height: int, legend_rows: int = 2) -> None:
-    """Wrap the title onto short lines (it must fit a 400 px phone) and make room for it."""
-    lines = textwrap.wrap(title, width=40) or [""]
+    """One title line above the plot (never wrapped across it), the legend at the foot."""
     fig.update_layout(
-        title_text="<br>".join(lines),
-        height=height + 24 * (len(lines) - 1),
+        title_text=title,
+        height=height,
         legend=_FOOT_LEGEND,
-        margin={"t": 50 + 24 * len(lines), "b": 70 + 22 * legend_rows},
+        margin={"t": 44, "b": 56 + 24 * legend_rows, "r": 24},
     )
+
+
+def _shade(hex_colour: str, towards_white: float) -> str:
+    """``hex_colour`` mixed with white (0: as is, 1: white)."""
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    mix = [round(v + (255 - v) * towards_white) for v in (r, g, b)]
+    return "#" + "".join(f"{v:02X}" for v in mix)
+
+
+def _decade_label(x: float, *, prefix: str = "") -> str:
+    """A power of ten as a short label: 0.01, 1, 100, 1k, 10k, 1M."""
+    if x >= 1_000_000:
+        text = f"{x / 1_000_000:g}M"
+    elif x >= 1_000:
+        text = f"{x / 1_000:g}k"
+    else:
+        text = f"{x:g}"
+    return prefix + text
+
+
+def log_ticks(low: float, high: float, *, prefix: str = "") -> tuple[list[float], list[str]]:
+    """Tick values and labels at every power of ten from ``low`` to ``high`` ($1, $10, $100).
+
+    Plotly's own log ticks label the 2s and 5s between the decades ("2 5 2 5"); these do not.
+    """
+    low, high = max(low, 1e-12), max(high, 1e-12)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    values = [10.0**e for e in range(first, last + 1)]
+    return values, [_decade_label(v, prefix=prefix) for v in values]
 
 
 def _vline(x: float, *, dash: str, width: float = 1.5) -> dict:
@@ -87,6 +119,31 @@ def _money(x: float) -> str:
     return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
 
 
+def _wrap_name(name: str, width: int = 12) -> str:
+    """A name on at most two short lines, for a label beside a line's end."""
+    words, lines = name.split(), [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width and len(lines) < 2:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}".strip()
+    return "<br>".join(lines)
+
+
+def spread_labels(ends: Mapping[str, float], gap: float) -> dict[str, float]:
+    """Label heights near ``ends`` (name -> y), at least ``gap`` apart, in the same order."""
+    order = sorted(ends, key=ends.__getitem__)
+    placed: dict[str, float] = {}
+    for name in order:
+        y = ends[name]
+        if placed:
+            y = max(y, max(placed.values()) + gap)
+        placed[name] = y
+    # Shift the stack down again so that it is centred on the ends it labels.
+    shift = (sum(placed.values()) - sum(ends.values())) / max(len(ends), 1)
+    return {k: v - shift for k, v in placed.items()}
+
+
 def cumulative_figure(
     *,
     cumulative: pd.DataFrame,
@@ -96,6 +153,8 @@ def cumulative_figure(
     y_title: str,
     marker: tuple[float, float] | None = None,
     marker_label: str = "",
+    height: int = 420,
+    highlight: Sequence[str] = (),
 ) -> go.Figure:
     """Cumulative cost per strategy over the months, with the break-even point marked.
 
@@ -107,19 +166,23 @@ def cumulative_figure(
         Display name of each strategy.
     marker
         ``(month, cost)`` of the break-even point, or None.
+    highlight
+        The compared strategies: drawn bold; the others thinner and lighter.
     """
     fig = new_figure(title=title, x_title=x_title, y_title=y_title)
     months = cumulative.index.to_numpy()
     for strategy in cumulative.columns:
         idea = IDEA[strategy]
+        bold = not highlight or strategy in highlight
         fig.add_trace(
             go.Scatter(
                 x=months,
                 y=cumulative[strategy].to_numpy(),
                 name=names[strategy],
                 mode="lines+markers",
-                line={"color": PALETTE[idea], "dash": DASHES[idea], "width": 3},
-                marker={"symbol": MARKERS[idea], "size": 7},
+                opacity=1.0 if bold else 0.55,
+                line={"color": PALETTE[idea], "dash": DASHES[idea], "width": 4 if bold else 2},
+                marker={"symbol": MARKERS[idea], "size": 8 if bold else 6},
                 hovertemplate=f"{names[strategy]}<br>month %{{x}}: $%{{y:,.0f}}<extra></extra>",
             )
         )
@@ -141,10 +204,31 @@ def cumulative_figure(
             )
         )
         fig.update_layout(shapes=[_vline(month, dash="dot")])
+    # Each line is named beside its end (no legend to decode); labels never overlap.
+    last = cumulative.iloc[-1]
+    top = float(cumulative.to_numpy().max()) or 1.0
+    plot_px = max(height - 40 - 56, 60)
+    heights = spread_labels({s: float(last[s]) for s in cumulative.columns}, 40 * top / plot_px)
+    notes = [
+        {
+            "x": float(months[-1]),
+            "y": heights[s],
+            "xref": "x",
+            "yref": "y",
+            "text": _wrap_name(names[s]),
+            "showarrow": False,
+            "xanchor": "left",
+            "xshift": 8,
+            "align": "left",
+            "font": {"size": MIN_TEXT, "color": PALETTE[IDEA[s]]},
+        }
+        for s in cumulative.columns
+    ]
     fig.update_xaxes(rangemode="tozero")
-    fig.update_yaxes(rangemode="tozero", tickprefix="$", separatethousands=True)
-    fig.update_layout(hovermode="x unified")
-    _finish(fig, title, height=520)
+    fig.update_yaxes(tickformat="$~s", range=[0, max(top, *heights.values()) * 1.06])
+    fig.update_layout(hovermode="x unified", showlegend=False, annotations=notes)
+    _finish(fig, title, height=height, legend_rows=0)
+    fig.update_layout(margin={"t": 40, "b": 56, "l": 64, "r": 112})
     return fig
 
 
@@ -155,61 +239,74 @@ def monthly_stack_figure(
     component_names: Mapping[str, str],
     title: str,
     x_title: str,
-    y_title: str,
+    total_label: str = "{total}",
 ) -> go.Figure:
-    """One month's running cost of each strategy, as bars stacked by component.
+    """One month's running cost of each strategy: a bar each, split into labelled parts.
+
+    Each bar is one strategy in its palette colour; its parts are lighter shades of it,
+    each labelled inside with its name and amount (a part too narrow for 14 px text is
+    left unlabelled, and its hover still names it). The total stands at the bar's end.
+    No legend to decode.
 
     Parameters
     ----------
     monthly
         Rows of one month of ``costs.monthly_costs`` (columns strategy, component, cost).
+    total_label
+        The text at each bar's end, with ``{total}`` for the amount.
     """
-    strategies = list(dict.fromkeys(monthly["strategy"]))
-    fig = new_figure(title=title, x_title=x_title, y_title=y_title)
-    components = [c for c in PATTERNS if c in set(monthly["component"])]
-    labels = [names[s] for s in strategies]
+    strategies = list(dict.fromkeys(monthly["strategy"]))[::-1]  # first strategy on top
+    fig = new_figure(title=title, x_title=x_title)
     table = monthly.pivot_table(
         index="strategy", columns="component", values="cost", aggfunc="sum", fill_value=0.0
     ).reindex(index=strategies, fill_value=0.0)
-    for component in components:
-        values = table[component].to_numpy() if component in table else np.zeros(len(labels))
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=values,
-                name=component_names.get(component, component),
-                marker={
-                    "color": [_colour(s) for s in strategies],
-                    "pattern": {
-                        "shape": PATTERNS[component],
-                        "fgcolor": "#FFFFFF",
-                        "size": 8,
-                        "fillmode": "overlay",
+    labels = [names[s] for s in strategies]
+    present = [c for c in COMPONENT_ORDER if c in table.columns]
+    for strategy, label in zip(strategies, labels, strict=True):
+        parts = [(c, float(table.loc[strategy, c])) for c in present]
+        parts = sorted((p for p in parts if p[1] > 0), key=lambda p: -p[1])
+        for i, (component, value) in enumerate(parts):
+            name = component_names.get(component, component)
+            fig.add_trace(
+                go.Bar(
+                    y=[label],
+                    x=[value],
+                    orientation="h",
+                    name=name,
+                    showlegend=False,
+                    text=[f"{name} {_money(value)}"],
+                    textposition="inside",
+                    insidetextanchor="middle",
+                    marker={
+                        "color": _shade(_colour(strategy), min(0.6, 0.22 * i)),
+                        "line": {"color": "#FFFFFF", "width": 1.5},
                     },
-                    "line": {"color": "#FFFFFF", "width": 1},
-                },
-                hovertemplate=(
-                    f"%{{x}}<br>{component_names.get(component, component)}: "
-                    "$%{y:,.2f} a month<extra></extra>"
-                ),
+                    hovertemplate=f"{label}<br>{name}: {_money(value)} a month<extra></extra>",
+                )
             )
-        )
     totals = table.sum(axis=1).to_numpy()
     fig.add_trace(
         go.Scatter(
-            x=labels,
-            y=totals,
+            y=labels,
+            x=totals,
             mode="text",
-            text=[_money(t) for t in totals],
-            textposition="top center",
+            text=[total_label.format(total=_money(t)) for t in totals],
+            textposition="middle right",
+            textfont={"size": 16},
             showlegend=False,
             hoverinfo="skip",
         )
     )
-    fig.update_layout(barmode="stack")
-    _finish(fig, title, height=580, legend_rows=3)
-    fig.update_yaxes(tickprefix="$", separatethousands=True, rangemode="tozero")
-    fig.update_yaxes(range=[0, float(totals.max()) * 1.18 if totals.max() > 0 else 1])
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.3,
+        uniformtext={"minsize": MIN_TEXT, "mode": "hide"},
+    )
+    _finish(fig, title, height=120 + 70 * len(strategies), legend_rows=0)
+    top = float(totals.max()) if len(totals) and totals.max() > 0 else 1.0
+    fig.update_xaxes(tickformat="$~s", range=[0, top * 1.28])
+    fig.update_yaxes(automargin=True)
+    fig.update_layout(margin={"l": 10})
     return fig
 
 
@@ -273,13 +370,16 @@ def per_thousand_figure(
                     "showarrow": False,
                     "xanchor": "right",
                     "yanchor": "top",
-                    "font": {"size": 13},
+                    "font": {"size": MIN_TEXT + 1},
                 }
             )
-    fig.update_xaxes(type="log", separatethousands=True)
-    fig.update_yaxes(type="log", tickprefix="$")
+    x_ticks, x_text = log_ticks(float(volumes.min()), float(volumes.max()))
+    values = per_thousand.to_numpy()
+    y_ticks, y_text = log_ticks(float(values[values > 0].min()), float(values.max()), prefix="$")
+    fig.update_xaxes(type="log", tickvals=x_ticks, ticktext=x_text)
+    fig.update_yaxes(type="log", tickvals=y_ticks, ticktext=y_text)
     fig.update_layout(hovermode="x unified", shapes=shapes, annotations=notes)
-    _finish(fig, title, height=520)
+    _finish(fig, title, height=460)
     return fig
 
 
@@ -291,6 +391,8 @@ def tornado_figure(
     low_label: str,
     high_label: str,
     top: int = 10,
+    base: float | None = None,
+    base_label: str = "",
 ) -> go.Figure:
     """A tornado: how far each assumption, moved down and up, shifts the cost difference.
 
@@ -298,9 +400,13 @@ def tornado_figure(
     ----------
     sensitivity
         As ``costs.sensitivity`` (biggest swing first); the ``top`` rows are drawn.
+    base, base_label
+        The difference as the table stands (by default the table's ``base_diff``), drawn
+        as a solid line and labelled with ``base_label`` above the bars.
     """
     rows = sensitivity.head(top).iloc[::-1]  # biggest at the top
-    base = float(sensitivity["base_diff"].iloc[0]) if len(sensitivity) else 0.0
+    if base is None:
+        base = float(sensitivity["base_diff"].iloc[0]) if len(sensitivity) else 0.0
     fig = new_figure(title=title, x_title=x_title)
     for column, label, colour, pattern, values in (
         ("low_diff", low_label, EXTRA_COLOURS[0], "/", "low_value"),
@@ -330,15 +436,29 @@ def tornado_figure(
                 ),
             )
         )
+    notes = []
+    if base_label:
+        notes.append(
+            {
+                "x": base,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": base_label,
+                "showarrow": False,
+                "font": {"size": MIN_TEXT + 1},
+            }
+        )
     fig.update_layout(
         barmode="overlay",
-        margin={"l": 10},
-        shapes=[_vline(base, dash="solid", width=2)],
+        shapes=[_vline(base, dash="solid", width=3)],
+        annotations=notes,
     )
-    fig.update_xaxes(tickprefix="$", separatethousands=True)
+    fig.update_xaxes(tickformat="$~s")
     fig.update_yaxes(automargin=True)
-    _finish(fig, title, height=max(360, 120 + 38 * len(rows)), legend_rows=1)
-    fig.update_layout(margin={"l": 10})
+    _finish(fig, title, height=max(380, 150 + 38 * len(rows)), legend_rows=1)
+    fig.update_layout(margin={"l": 10, "t": 72})
     return fig
 
 
@@ -406,6 +526,6 @@ def band_figure(
             )
         )
     fig.update_xaxes(rangemode="tozero")
-    fig.update_yaxes(rangemode="tozero", tickprefix="$", separatethousands=True)
-    _finish(fig, title, height=540)
+    fig.update_yaxes(rangemode="tozero", tickformat="$~s")
+    _finish(fig, title, height=460)
     return fig

@@ -23,6 +23,7 @@ import io
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -276,54 +277,63 @@ def validate(assumptions: Any) -> list[str]:
     list of str
         Empty when the table is valid.
     """
-    known = specs()
+    return [message for _key, message in _row_problems(assumptions)]
+
+
+def _row_problems(
+    assumptions: Any, known: Mapping[str, Spec] | None = None
+) -> list[tuple[str | None, str]]:
+    """:func:`validate`'s problems, each with the key of the row it is about (or ``None``)."""
+    known = specs() if known is None else known
     if isinstance(assumptions, Mapping):
         assumptions = pd.DataFrame({"key": list(assumptions), "value": list(assumptions.values())})
     if not isinstance(assumptions, pd.DataFrame):
-        return ["The assumptions must be a table with the columns key and value."]
+        return [(None, "The assumptions must be a table with the columns key and value.")]
     missing_cols = [c for c in ("key", "value") if c not in assumptions.columns]
     if missing_cols:
-        return [f"The assumptions table has no column {', '.join(missing_cols)}."]
+        return [(None, f"The assumptions table has no column {', '.join(missing_cols)}.")]
 
-    problems: list[str] = []
+    problems: list[tuple[str | None, str]] = []
     seen: set[str] = set()
     for position, (key, raw) in enumerate(
         zip(assumptions["key"], assumptions["value"], strict=True), start=1
     ):
         if not isinstance(key, str) or key not in known:
-            problems.append(f"Row {position}: unknown assumption {str(key)!r}.")
+            problems.append((None, f"Row {position}: unknown assumption {str(key)!r}."))
             continue
         spec = known[key]
         name = f"Row {position} ({spec.label}, {key})"
         if key in seen:
-            problems.append(f"{name}: appears more than once.")
+            problems.append((key, f"{name}: appears more than once."))
             continue
         seen.add(key)
         if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
-            problems.append(f"{name}: the value is missing.")
+            problems.append((key, f"{name}: the value is missing."))
             continue
         if isinstance(raw, str) and not raw.strip():
-            problems.append(f"{name}: the value is missing.")
+            problems.append((key, f"{name}: the value is missing."))
             continue
         value = _as_number(raw)
         if value is None:
-            problems.append(f"{name}: {str(raw)[:40]!r} is not a number.")
+            problems.append((key, f"{name}: {str(raw)[:40]!r} is not a number."))
             continue
         if math.isnan(value):
-            problems.append(f"{name}: the value is missing.")
+            problems.append((key, f"{name}: the value is missing."))
         elif not math.isfinite(value):
-            problems.append(f"{name}: the value must be a finite number.")
+            problems.append((key, f"{name}: the value must be a finite number."))
         elif value < 0:
-            problems.append(f"{name}: {_fmt(value)} is negative; costs and counts cannot be.")
+            problems.append(
+                (key, f"{name}: {_fmt(value)} is negative; costs and counts cannot be.")
+            )
         elif value < spec.min:
-            problems.append(f"{name}: {_fmt(value)} is below the minimum {_fmt(spec.min)}.")
+            problems.append((key, f"{name}: {_fmt(value)} is below the minimum {_fmt(spec.min)}."))
         elif value > spec.max:
-            problems.append(f"{name}: {_fmt(value)} is above the maximum {_fmt(spec.max)}.")
+            problems.append((key, f"{name}: {_fmt(value)} is above the maximum {_fmt(spec.max)}."))
         elif spec.integer and not value.is_integer():
-            problems.append(f"{name}: {_fmt(value)} must be a whole number.")
+            problems.append((key, f"{name}: {_fmt(value)} must be a whole number."))
     for key in known:
         if key not in seen and key in REQUIRED_KEYS:
-            problems.append(f"Missing row: {known[key].label} ({key}).")
+            problems.append((key, f"Missing row: {known[key].label} ({key})."))
     return problems
 
 
@@ -456,9 +466,12 @@ def monthly_costs(assumptions: Assumptions) -> pd.DataFrame:
     ValueError
         When the assumptions are invalid.
     """
-    p = params(assumptions)
+    return _monthly(params(assumptions))
+
+
+def _monthly(p: Mapping[str, float], parts: Mapping[str, Breakdown] | None = None) -> pd.DataFrame:
     months = int(p["months"])
-    parts = breakdown(p)
+    parts = breakdown(p) if parts is None else parts
     records: list[tuple[int, str, str, float]] = []
     for strategy in STRATEGIES:
         b = parts[strategy]
@@ -481,16 +494,22 @@ def cumulative_costs(assumptions: Assumptions) -> pd.DataFrame:
     return _cumulative(p)
 
 
-def _cumulative(p: Mapping[str, float]) -> pd.DataFrame:
+def _cumulative(
+    p: Mapping[str, float], parts: Mapping[str, Breakdown] | None = None
+) -> pd.DataFrame:
     months = np.arange(int(p["months"]) + 1)
-    parts = breakdown(p)
+    parts = breakdown(p) if parts is None else parts
     data = {s: parts[s].one_off_total + months * parts[s].monthly_total for s in STRATEGIES}
     return pd.DataFrame(data, index=pd.Index(months, name="month"))
 
 
-def _totals(p: Mapping[str, float], months: float | None = None) -> dict[str, float]:
+def _totals(
+    p: Mapping[str, float],
+    months: float | None = None,
+    parts: Mapping[str, Breakdown] | None = None,
+) -> dict[str, float]:
     horizon = p["months"] if months is None else months
-    parts = breakdown(p)
+    parts = breakdown(p) if parts is None else parts
     return {s: parts[s].one_off_total + horizon * parts[s].monthly_total for s in STRATEGIES}
 
 
@@ -576,7 +595,10 @@ def break_even(assumptions: Assumptions, a: str, b: str) -> float | None:
         Month 0 means ``a`` is never dearer.
     """
     _check_strategy(a, b)
-    cum = _cumulative(params(assumptions))
+    return _break_even(_cumulative(params(assumptions)), a, b)
+
+
+def _break_even(cum: pd.DataFrame, a: str, b: str) -> float | None:
     # A small tolerance so equal curves computed in different orders count as equal.
     at_or_below = cum[a].to_numpy() <= cum[b].to_numpy() + 1e-9
     hits = np.flatnonzero(at_or_below)
@@ -605,8 +627,10 @@ def crossover_volume(assumptions: Assumptions, a: str, b: str) -> float | None:
     return _crossover(params(assumptions), a, b)
 
 
-def _crossover(p: Mapping[str, float], a: str, b: str) -> float | None:
-    parts = breakdown(p)
+def _crossover(
+    p: Mapping[str, float], a: str, b: str, parts: Mapping[str, Breakdown] | None = None
+) -> float | None:
+    parts = breakdown(p) if parts is None else parts
     months = p["months"]
     fixed_a = parts[a].one_off_total + months * parts[a].fixed_monthly
     fixed_b = parts[b].one_off_total + months * parts[b].fixed_monthly
@@ -634,11 +658,13 @@ def cost_per_thousand(assumptions: Assumptions, volumes: Iterable[float]) -> pd.
     return _per_thousand(p, np.asarray(list(volumes), dtype=float))
 
 
-def _per_thousand(p: Mapping[str, float], volumes: np.ndarray) -> pd.DataFrame:
+def _per_thousand(
+    p: Mapping[str, float], volumes: np.ndarray, parts: Mapping[str, Breakdown] | None = None
+) -> pd.DataFrame:
     if np.any(volumes <= 0):
         raise ValueError("volumes must be above 0")
     months = p["months"]
-    parts = breakdown(p)
+    parts = breakdown(p) if parts is None else parts
     data = {}
     for s in STRATEGIES:
         b = parts[s]
@@ -656,9 +682,11 @@ def volume_grid(p: Mapping[str, float], points: int = 61) -> np.ndarray:
     return grid
 
 
-def _scaled(p: Mapping[str, float], key: str, factor: float) -> dict[str, float]:
+def _scaled(
+    p: Mapping[str, float], key: str, factor: float, known: Mapping[str, Spec] | None = None
+) -> dict[str, float]:
     """``p`` with one assumption scaled, kept whole and in range where it must be."""
-    spec = specs()[key]
+    spec = (specs() if known is None else known)[key]
     value = p[key] * factor
     if spec.integer:
         value = float(round(value))
@@ -677,13 +705,26 @@ def sensitivity(assumptions: Assumptions, a: str, b: str, *, spread: float = 0.2
         (``*_diff`` = total of ``a`` minus total of ``b``, in dollars).
     """
     _check_strategy(a, b)
-    p = params(assumptions)
-    base = _totals(p)
+    return _sensitivity(params(assumptions), a, b, spread=spread)
+
+
+def _sensitivity(
+    p: Mapping[str, float],
+    a: str,
+    b: str,
+    *,
+    spread: float = 0.25,
+    known: Mapping[str, Spec] | None = None,
+    base: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    known = specs() if known is None else known
+    base = _totals(p) if base is None else base
     base_diff = base[a] - base[b]
-    labels = {k: s.label for k, s in specs().items()}
+    labels = {k: s.label for k, s in known.items()}
     rows = []
     for key in p:
-        lo_p, hi_p = _scaled(p, key, 1 - spread), _scaled(p, key, 1 + spread)
+        lo_p = _scaled(p, key, 1 - spread, known)
+        hi_p = _scaled(p, key, 1 + spread, known)
         lo, hi = _totals(lo_p), _totals(hi_p)
         low_diff, high_diff = lo[a] - lo[b], hi[a] - hi[b]
         swing = abs(high_diff - low_diff)
@@ -733,10 +774,19 @@ def band(assumptions: Assumptions, *, spread: float = 0.25) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``month, strategy, low, base, high`` (cumulative dollars).
     """
-    p = params(assumptions)
+    return _band(params(assumptions), spread=spread)
+
+
+def _band(
+    p: Mapping[str, float], *, spread: float = 0.25, base: pd.DataFrame | None = None
+) -> pd.DataFrame:
     low = {**p, **{k: p[k] * (1 - spread) for k in BAND_KEYS if k in p}}
     high = {**p, **{k: p[k] * (1 + spread) for k in BAND_KEYS if k in p}}
-    curves = {name: _cumulative(q) for name, q in (("low", low), ("base", p), ("high", high))}
+    curves = {
+        "low": _cumulative(low),
+        "base": _cumulative(p) if base is None else base,
+        "high": _cumulative(high),
+    }
     frames = []
     for s in STRATEGIES:
         frames.append(
@@ -858,3 +908,117 @@ def from_csv(data: bytes | str) -> tuple[pd.DataFrame | None, list[str]]:
     table["value"] = [float(_as_number(imported[k])) for k in table["key"]]  # type: ignore[arg-type]
     table["source"] = [(sources.get(k) or "Imported from a CSV file")[:500] for k in table["key"]]
     return table, []
+
+
+# --------------------------------------------------------------------------- checked once
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An assumptions table validated once, and everything the lab draws, computed once.
+
+    Build it with :func:`checked`. Every view of the lab (the verdict, the charts, the
+    messages) reads this one object, so one rerun validates the table once and computes
+    each strategy's breakdown once. A bad row does not stop the lab: it is reported in
+    ``problems`` and the model uses that row's fallback value until it is fixed.
+
+    Attributes
+    ----------
+    table
+        The table as given (a value may be invalid).
+    problems
+        :func:`validate`'s sentences, empty when the table is valid.
+    bad_keys
+        The keys of the rows with a problem.
+    p
+        The values the model runs on: the table's, with each bad row's fallback.
+    known
+        Every assumption's definition (:func:`specs`), read once.
+    """
+
+    table: pd.DataFrame
+    problems: tuple[str, ...]
+    bad_keys: frozenset[str]
+    p: dict[str, float]
+    known: dict[str, Spec]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def months(self) -> int:
+        return int(self.p["months"])
+
+    @cached_property
+    def parts(self) -> dict[str, Breakdown]:
+        return breakdown(self.p)
+
+    @cached_property
+    def totals(self) -> dict[str, float]:
+        return _totals(self.p, parts=self.parts)
+
+    @cached_property
+    def cumulative(self) -> pd.DataFrame:
+        return _cumulative(self.p, self.parts)
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        return _monthly(self.p, self.parts)
+
+    def crossover(self, a: str, b: str) -> float | None:
+        """As :func:`crossover_volume`."""
+        _check_strategy(a, b)
+        return _crossover(self.p, a, b, self.parts)
+
+    def break_even(self, a: str, b: str) -> float | None:
+        """As :func:`break_even`."""
+        _check_strategy(a, b)
+        return _break_even(self.cumulative, a, b)
+
+    def per_thousand(self, volumes: Iterable[float] | None = None) -> pd.DataFrame:
+        """As :func:`cost_per_thousand`; by default over :func:`volume_grid`."""
+        grid = volume_grid(self.p) if volumes is None else np.asarray(list(volumes), float)
+        return _per_thousand(self.p, grid, self.parts)
+
+    def sensitivity(self, a: str, b: str, *, spread: float = 0.25) -> pd.DataFrame:
+        """As :func:`sensitivity`."""
+        _check_strategy(a, b)
+        return _sensitivity(self.p, a, b, spread=spread, known=self.known, base=self.totals)
+
+    def band(self, *, spread: float = 0.25) -> pd.DataFrame:
+        """As :func:`band`."""
+        return _band(self.p, spread=spread, base=self.cumulative)
+
+
+def checked(table: pd.DataFrame, fallback: Mapping[str, float] | None = None) -> Checked:
+    """Validate ``table`` once and wrap it, with what the model needs, in a :class:`Checked`.
+
+    Parameters
+    ----------
+    table
+        A full assumptions table like :func:`default_assumptions` (values may be invalid).
+    fallback
+        Values to use for rows with a problem (the last good ones, say); a row missing
+        from it, or invalid in it, falls back to its default from content/.
+    """
+    known = specs()
+    found = _row_problems(table, known)
+    bad = frozenset(k for k, _ in found if k is not None)
+    values: dict[str, float] = {}
+    for key, raw in zip(table["key"], table["value"], strict=True):
+        if key in known and key not in bad:
+            values[str(key)] = float(_as_number(raw))  # type: ignore[arg-type]
+    for key, spec in known.items():
+        if key in values:
+            continue
+        back = _as_number((fallback or {}).get(key))
+        ok = back is not None and math.isfinite(back) and spec.min <= back <= spec.max
+        values[key] = back if ok else spec.value  # type: ignore[assignment]
+    return Checked(
+        table=table,
+        problems=tuple(message for _, message in found),
+        bad_keys=bad,
+        p=values,
+        known=known,
+    )

@@ -1,49 +1,50 @@
-"""The cost lab's interactive panel: scenario, sliders, assumptions table, verdict, charts.
+"""Widgets and layout of the Cost lab: the stage, its controls, and the tabs below it.
 
-The whole panel is one ``st.fragment``: editing a cell or moving a slider reruns only this
-panel, not the page around it.
+The words and the figures come from :mod:`brainlab.cost_view` (pure, unit-tested); this
+module only gathers the inputs and draws. The stage is one ``st.fragment``: the step card,
+the scenario and the quick sliders on the left; the verdict, the running-total chart and
+the open assumptions table on the right; the other charts in tabs below. A slider or a cell
+edit reruns the fragment alone, and its result is drawn where the reader is looking.
 
-State lives in ``st.session_state`` under ``cost_*`` keys. One dict holds the current
-assumption values (the single truth); the sliders and the table are two views of it:
+The lab's state is one :class:`CostState` in session state. Its ``values`` (key -> value)
+are the single truth; the sliders and the table are two views of it:
 
-- a moved slider writes its value into the dict and starts a fresh table (new widget key),
-  so the table's pending edits can never overwrite the slider;
-- a table edit arrives as ``edited_rows`` of the current table and is written into the dict
-  before the sliders are drawn, so the sliders show it in the same run.
+- a moved slider writes its value into ``values`` and starts a fresh table (a new widget
+  key), so the table's pending edits can never overwrite the slider;
+- a table edit arrives as ``edited_rows`` of the current table and is written into
+  ``values`` before the sliders are drawn, so the sliders show it in the same run.
 
-``st.data_editor`` enforces its limits only in the browser, so every value is checked on the
-server with :func:`brainlab.costs.validate` and the charts are drawn only from valid input.
+``st.data_editor`` enforces its limits only in the browser, so every run checks the table
+on the server, once, with :func:`brainlab.costs.checked`; a bad row is reported and the
+charts use its last good value meanwhile.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from brainlab import cost_charts, costs
-from brainlab.content import Lesson, load_toml, render
-from brainlab.ui.context import vocab
-from brainlab.ui.widgets import section
+from brainlab import cost_view as view
+from brainlab import costs
+from brainlab.content import Lesson
+from brainlab.ui.context import words
+from brainlab.ui.stage import stepper
+from brainlab.ui.widgets import chart, md, page_header
+from brainlab.words import Words
 
-WORDS_FILE = "cost_words.toml"
-
-VALUES = "cost_values"  # dict key -> value (the single truth)
-SOURCES = "cost_sources"  # dict key -> source text (presets and imports change it)
-VERSION = "cost_editor_version"  # bumped when the table must be rebuilt from VALUES
+STATE = "cost_state"
 PRESET = "cost_preset"
-PRESET_SEEN = "cost_preset_seen"
-SLIDER_SEEN = "cost_slider_seen"
-UPLOAD_SEEN = "cost_upload_seen"
-IMPORT_NOTE = "cost_import_note"
 COMPARE_A, COMPARE_B = "cost_compare", "cost_against"
+TABS = "cost_tabs"
 DEFAULTS = "defaults"
 
 #: Quick sliders: widget key -> (assumption key, label word, help word, steps).
-_QUICK_STEPS: dict[str, tuple[str, str, str, tuple[float, ...]]] = {
+QUICK_STEPS: dict[str, tuple[str, str, str, tuple[float, ...]]] = {
     "cost_queries": (
         "queries_per_month",
         "queries_label",
@@ -57,51 +58,87 @@ _QUICK_STEPS: dict[str, tuple[str, str, str, tuple[float, ...]]] = {
         "top_k_help",
         (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 50, 100),
     ),
-    "cost_chunk": (
-        "chunk_tokens",
-        "chunk_label",
-        "chunk_help",
-        (50, 100, 200, 300, 400, 500, 800, 1_000, 1_500, 2_000, 4_000, 8_000),
-    ),
     "cost_retrains": (
         "retrains_per_year",
         "retrains_label",
         "retrains_help",
         (0, 1, 2, 4, 6, 12, 24, 52, 104, 365),
     ),
-    "cost_training": (
-        "training_tokens",
-        "training_label",
-        "training_help",
-        (10_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000, 30_000_000,
-         100_000_000, 1_000_000_000, 10_000_000_000),
-    ),
 }  # fmt: skip
 
+#: The tabs below the stage: section id of content/pages/cost_lab.md -> what it draws.
+TAB_CONTENT: dict[str, str] = {
+    "monthly": "monthly",
+    "volume": "per_thousand",
+    "sensitivity": "tornado",
+    "band": "band",
+    "model": "text",
+    "files": "files",
+}
 
-def words() -> dict[str, Any]:
-    """The cost lab's words from content/ (read at render time)."""
-    return load_toml(WORDS_FILE)
-
-
-def _r(text: str, **values: Any) -> str:
-    """Render ``{{terms}}``, fill ``{placeholders}``, and start the sentence upper case."""
-    out = render(text, vocab())
-    out = out.format(**values) if values else out
-    for i, ch in enumerate(out):
-        if ch.isalpha():
-            return out[:i] + ch.upper() + out[i + 1 :]
-    return out
-
-
-def strategy_names() -> dict[str, str]:
-    """Each strategy's name in the reader's vocabulary, as used inside a sentence."""
-    return {k: render(v, vocab()) for k, v in words()["strategies"].items()}
+#: Height of the open assumptions table on the stage, in px (about five rows).
+TABLE_HEIGHT = 140
+#: Height of the running-total chart on the stage, in px.
+MAIN_CHART_HEIGHT = 244
 
 
-def legend_names() -> dict[str, str]:
-    """Each strategy's name starting upper case, for chart legends and axes."""
-    return {k: v[:1].upper() + v[1:] for k, v in strategy_names().items()}
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class CostState:
+    """Everything the Cost lab remembers between reruns (apart from its widgets' values)."""
+
+    values: dict[str, Any] = field(default_factory=dict)  # key -> value: the single truth
+    sources: dict[str, str] = field(default_factory=dict)  # key -> source (presets change it)
+    version: int = 0  # bumped when the table must be rebuilt from ``values``
+    preset_seen: str | None = None
+    slider_seen: dict[str, float] = field(default_factory=dict)
+    upload_seen: str | None = None
+    import_note: tuple[str, list[str]] | None = None
+    last_good: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def editor_key(self) -> str:
+        """The key of the assumptions table in this run (it changes when it is rebuilt)."""
+        return f"cost_table_{self.version}"
+
+    def load(self, table: pd.DataFrame) -> None:
+        """Take every value and source of ``table``; rebuild the table and the sliders."""
+        self.values = dict(zip(table["key"], table["value"], strict=True))
+        self.sources = dict(zip(table["key"], table["source"], strict=True))
+        self.version += 1
+        self.slider_seen = {}
+
+    def table(self) -> pd.DataFrame:
+        """The assumptions table as it stands (values may be invalid: check them)."""
+        table = costs.default_assumptions()
+        keys = table["key"]
+        table["value"] = [self.values.get(k, v) for k, v in zip(keys, table["value"], strict=True)]
+        table["source"] = [
+            self.sources.get(k, s) for k, s in zip(keys, table["source"], strict=True)
+        ]
+        return table
+
+
+def state() -> CostState:
+    """The lab's state in this session (created on first use)."""
+    if STATE not in st.session_state:
+        st.session_state[STATE] = CostState()
+    return st.session_state[STATE]
+
+
+def _scenario_table(name: str) -> pd.DataFrame:
+    table = costs.default_assumptions()
+    if name != DEFAULTS and name in costs.load_presets():
+        table = costs.apply_preset(table, name)
+    return table
+
+
+def _reset() -> None:
+    """The reset button: defaults everywhere, the scenario box back to "defaults"."""
+    st.session_state[PRESET] = DEFAULTS
+    state().preset_seen = None  # forces the reload below even if it was defaults
 
 
 def _number(value: Any) -> float | None:
@@ -113,73 +150,15 @@ def _number(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
-
-
-def _count(x: float) -> str:
-    return f"{x:,.0f}"
-
-
-def _about(x: float) -> str:
-    """A computed volume to two significant figures: 8,472,659 reads as 8,500,000."""
-    if x <= 0:
-        return "0"
-    digits = max(0, math.floor(math.log10(x)) - 1)
-    return f"{round(x, -digits):,.0f}"
-
-
-# --------------------------------------------------------------------------- state
-
-
-def _load_scenario(name: str) -> None:
-    """Put the defaults, then preset ``name``'s values, into the state; rebuild the table."""
-    table = costs.default_assumptions()
-    if name != DEFAULTS and name in costs.load_presets():
-        table = costs.apply_preset(table, name)
-    _set_table(table)
-
-
-def _set_table(table: pd.DataFrame) -> None:
-    st.session_state[VALUES] = dict(zip(table["key"], table["value"], strict=True))
-    st.session_state[SOURCES] = dict(zip(table["key"], table["source"], strict=True))
-    st.session_state[VERSION] = st.session_state.get(VERSION, -1) + 1
-
-
-def _reset() -> None:
-    """The reset button: defaults everywhere, the scenario picker back to "defaults"."""
-    st.session_state[PRESET] = DEFAULTS
-    st.session_state[PRESET_SEEN] = None  # forces the reload below even if it was defaults
-
-
-def editor_key() -> str:
-    """The key of the assumptions table in this run (it changes when the table is rebuilt)."""
-    return f"cost_table_{st.session_state.get(VERSION, 0)}"
-
-
-def current_table() -> pd.DataFrame:
-    """The assumptions table as it stands (values may be invalid: check with validate)."""
-    table = costs.default_assumptions()
-    values: dict[str, Any] = st.session_state.get(VALUES, {})
-    sources: dict[str, str] = st.session_state.get(SOURCES, {})
-    table["value"] = [values.get(k, v) for k, v in zip(table["key"], table["value"], strict=True)]
-    table["source"] = [
-        sources.get(k, s) for k, s in zip(table["key"], table["source"], strict=True)
-    ]
-    return table
-
-
-def _reconcile() -> None:
+def _reconcile(s: CostState, preset: str) -> None:
     """Bring the state up to date with whatever the reader just did (see the module doc)."""
-    preset = st.session_state.get(PRESET, DEFAULTS)
-    if VALUES not in st.session_state or preset != st.session_state.get(PRESET_SEEN):
-        _load_scenario(preset)
-        st.session_state[PRESET_SEEN] = preset
-        st.session_state[SLIDER_SEEN] = {}
+    if not s.values or preset != s.preset_seen:
+        s.load(_scenario_table(preset))
+        s.preset_seen = preset
 
     # Table edits: edited_rows of the current table, by row position.
-    keys = list(costs.specs())
-    edits = st.session_state.get(editor_key())
+    keys = list(s.values)
+    edits = st.session_state.get(s.editor_key)
     if isinstance(edits, Mapping):
         for row, change in (edits.get("edited_rows") or {}).items():
             try:
@@ -187,403 +166,273 @@ def _reconcile() -> None:
             except (ValueError, IndexError):
                 continue
             if isinstance(change, Mapping) and "value" in change:
-                st.session_state[VALUES][key] = change["value"]
+                s.values[key] = change["value"]
 
     # Slider moves since the last run win over the table and rebuild it.
-    seen: dict[str, Any] = st.session_state.setdefault(SLIDER_SEEN, {})
-    for widget, (key, *_rest) in _QUICK_STEPS.items():
+    for widget, (key, *_rest) in QUICK_STEPS.items():
         moved = st.session_state.get(widget)
-        if widget in seen and moved is not None and moved != seen[widget]:
-            st.session_state[VALUES][key] = float(moved)
-            st.session_state[VERSION] += 1
+        if widget in s.slider_seen and moved is not None and moved != s.slider_seen[widget]:
+            s.values[key] = float(moved)
+            s.version += 1
 
-
-def _sync_sliders() -> None:
-    """Show the current values on the sliders (before they are drawn in this run)."""
-    seen: dict[str, Any] = st.session_state.setdefault(SLIDER_SEEN, {})
-    for widget, (key, *_rest) in _QUICK_STEPS.items():
-        value = _number(st.session_state[VALUES].get(key))
+    # Show the current values on the sliders (before they are drawn in this run).
+    for widget, (key, *_rest) in QUICK_STEPS.items():
+        value = _number(s.values.get(key))
         if value is not None:
             st.session_state[widget] = value
-            seen[widget] = value
+            s.slider_seen[widget] = value
 
 
 # --------------------------------------------------------------------------- controls
 
 
-def _scenario_controls() -> None:
-    w = words()["controls"]
+def scenario_row(w: Words) -> str:
+    """The scenario box, the reset button and the "compare" choice; returns the scenario.
+
+    The two paths compared sit in a pop-over: the lesson compares the library with
+    specialist training, and a row of four boxes would push the chart off the screen.
+    """
     presets = costs.load_presets()
     options = [DEFAULTS, *presets]
-    titles = {DEFAULTS: w["defaults_option"]} | {k: p.title for k, p in presets.items()}
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    with left:
+    titles = {DEFAULTS: view.say(w, "controls", "defaults_option")}
+    titles |= {k: p.title for k, p in presets.items()}
+    box, reset, compare = st.columns([5, 1, 4], vertical_alignment="bottom", gap="xsmall")
+    with box:
         choice = st.selectbox(
-            w["preset_label"],
+            view.say(w, "controls", "preset_label"),
             options,
             format_func=lambda k: titles.get(k, k),
             key=PRESET,
-            help=w["preset_help"],
+            help=view.say(w, "controls", "preset_help"),
             bind="query-params",
         )
-    with right:
+    with reset:
         st.button(
-            w["reset_label"],
+            "",
             on_click=_reset,
             key="cost_reset",
-            help=w["reset_help"],
+            help=view.say(w, "controls", "reset_help"),
             icon=":material/restart_alt:",
             width="stretch",
         )
-    # A scenario chosen through the link is only known once the picker exists: load it now,
-    # before the sliders are drawn.
-    if choice != st.session_state.get(PRESET_SEEN):
-        _load_scenario(choice)
-        st.session_state[PRESET_SEEN] = choice
-        st.session_state[SLIDER_SEEN] = {}
-    if choice in presets:
-        st.caption(presets[choice].description)
-
-
-def _quick_sliders() -> None:
-    w = words()["controls"]
-    st.markdown(f"**{_r(w['sliders_heading'])}**")
-    cols = st.columns(2)
-    for i, (widget, (_key, label, help_, steps)) in enumerate(_QUICK_STEPS.items()):
-        current = st.session_state.get(widget)
-        options = sorted({float(s) for s in steps} | ({current} if current is not None else set()))
-        with cols[i % 2]:
-            st.select_slider(
-                _r(w[label]),
-                options=options,
-                format_func=_count,
-                key=widget,
-                help=_r(w[help_]),
-            )
-
-
-def _column_config() -> dict[str, Any]:
-    w = words()["controls"]
-    cc = st.column_config
-    return {
-        "group": cc.TextColumn(w["col_group"], help=w["col_group_help"], disabled=True),
-        "label": cc.TextColumn(
-            w["col_label"], help=w["col_label_help"], disabled=True, pinned=True
-        ),
-        "value": cc.NumberColumn(
-            w["col_value"],
-            help=w["col_value_help"],
-            min_value=0,
-            format="localized",
-            required=True,
-        ),
-        "unit": cc.TextColumn(w["col_unit"], help=w["col_unit_help"], disabled=True),
-        "min": cc.NumberColumn(w["col_min"], help=w["col_min_help"], disabled=True),
-        "max": cc.NumberColumn(
-            w["col_max"], help=w["col_max_help"], disabled=True, format="compact"
-        ),
-        "source": cc.TextColumn(
-            w["col_source"], help=w["col_source_help"], disabled=True, width="large"
-        ),
-    }
-
-
-def _table_and_files() -> None:
-    w = words()["controls"]
-    with st.expander(w["table_heading"], icon=":material/table:", expanded=False):
-        st.caption(w["table_caption"])
-        table = current_table()
-        shown = table.copy()
-        shown["value"] = [_number(v) for v in shown["value"]]
-        shown["value"] = shown["value"].astype("float64")
-        st.data_editor(
-            shown,
-            key=editor_key(),
-            hide_index=True,
-            num_rows="fixed",
-            column_order=["group", "label", "value", "unit", "min", "max", "source"],
-            column_config=_column_config(),
-            disabled=["key", "group", "label", "unit", "min", "max", "source"],
+    with (
+        compare,
+        st.popover(
+            view.say(w, "controls", "compare_button"),
+            icon=":material/compare_arrows:",
             width="stretch",
+        ),
+    ):
+        compare_boxes(w)
+    return choice
+
+
+def quick_sliders(w: Words) -> None:
+    """The three assumptions the lesson moves, in one row under the step card."""
+    cols = st.columns(len(QUICK_STEPS), gap="small")
+    for col, (widget, (_key, label, help_, steps)) in zip(cols, QUICK_STEPS.items(), strict=True):
+        current = st.session_state.get(widget)
+        options = sorted({float(x) for x in steps} | ({current} if current is not None else set()))
+        col.select_slider(
+            view.say(w, "controls", label),
+            options=options,
+            format_func=view.count,
+            key=widget,
+            help=view.say(w, "controls", help_),
         )
-        left, right = st.columns(2)
-        with left:
-            st.download_button(
-                w["export_label"],
-                data=costs.to_csv(table),
-                file_name="cost_assumptions.csv",
-                mime="text/csv",
-                key="cost_export",
-                help=w["export_help"],
-                on_click="ignore",
-                icon=":material/download:",
-            )
-        with right:
-            upload = st.file_uploader(
-                w["import_label"],
-                type=["csv"],
-                key="cost_import",
-                help=w["import_help"],
-                max_upload_size=1,
-            )
-        _import(upload)
-        note = st.session_state.get(IMPORT_NOTE)
-        if note:
-            kind, lines = note
-            if kind == "ok":
-                st.success(lines[0], icon=":material/check_circle:")
-            else:
-                st.error("\n".join(f"- {line}" for line in lines), icon=":material/error:")
 
 
-def _import(upload: Any) -> None:
-    """Load an uploaded CSV once (by file id); keep the current values if it is refused."""
-    if upload is None:
-        st.session_state[UPLOAD_SEEN] = None
-        return
-    if st.session_state.get(UPLOAD_SEEN) == upload.file_id:
-        return
-    st.session_state[UPLOAD_SEEN] = upload.file_id
-    w = words()["controls"]
-    name = str(upload.name)[:80]
-    table, problems = costs.from_csv(upload.getvalue())
-    if table is None:
-        st.session_state[IMPORT_NOTE] = ("error", [w["import_failed"].format(file=name), *problems])
-        return
-    _set_table(table)
-    st.session_state[SLIDER_SEEN] = {}
-    st.session_state[IMPORT_NOTE] = ("ok", [w["import_ok"].format(rows=len(table), file=name)])
-    st.rerun(scope="fragment")
-
-
-def _compare_controls() -> tuple[str, str]:
-    w = words()["controls"]
-    names = legend_names()
-    left, right = st.columns(2)
+def compare_boxes(w: Words) -> tuple[str, str]:
+    """Which two strategies the verdict and the charts compare."""
+    names = view.legend_names(w)
+    left, right = st.container(), st.container()
     with left:
         a = st.selectbox(
-            w["compare_label"],
+            view.say(w, "controls", "compare_label"),
             costs.STRATEGIES,
             index=1,
             format_func=names.get,
             key=COMPARE_A,
-            help=w["compare_help"],
+            help=view.say(w, "controls", "compare_help"),
             bind="query-params",
         )
     with right:
         b = st.selectbox(
-            w["against_label"],
+            view.say(w, "controls", "against_label"),
             costs.STRATEGIES,
             index=2,
             format_func=names.get,
             key=COMPARE_B,
-            help=w["against_help"],
+            help=view.say(w, "controls", "against_help"),
             bind="query-params",
         )
     return a, b
 
 
-# --------------------------------------------------------------------------- verdict
+def _column_config(w: Words) -> dict[str, Any]:
+    cc = st.column_config
+    col = view.table_columns(w)
+    return {
+        "label": cc.TextColumn(
+            col["label"], help=view.say(w, "controls", "col_label_help"), pinned=True, width=200
+        ),
+        "value": cc.NumberColumn(
+            col["value"],
+            help=view.say(w, "controls", "col_value_help"),
+            min_value=0,
+            format="localized",
+            required=True,
+            width=96,
+        ),
+        "unit": cc.TextColumn(col["unit"], help=view.say(w, "controls", "col_unit_help")),
+        "source": cc.TextColumn(
+            col["source"], help=view.say(w, "controls", "col_source_help"), width="large"
+        ),
+    }
 
 
-def verdict(p: Mapping[str, float], a: str, b: str, names: Mapping[str, str]) -> str:
-    """The plain-words verdict for strategies ``a`` and ``b`` (Markdown)."""
-    v = words()["verdict"]
-    if a == b:
-        return _r(v["same_strategy"])
-    totals = costs.total_costs(p)
-    months = int(p["months"])
-    volume = _count(p["queries_per_month"])
-    if math.isclose(totals[a], totals[b], rel_tol=1e-9, abs_tol=0.005):
-        first = _r(v["equal"], volume=volume, a=names[a], b=names[b], months=months,
-                   total=_money(totals[a]))  # fmt: skip
-        cheaper, dearer = a, b
-    else:
-        cheaper, dearer = (a, b) if totals[a] < totals[b] else (b, a)
-        first = _r(
-            v["cheaper"],
-            volume=volume,
-            cheaper=names[cheaper],
-            dearer=names[dearer],
-            diff=_money(totals[dearer] - totals[cheaper]),
-            months=months,
-            cheaper_total=_money(totals[cheaper]),
-            dearer_total=_money(totals[dearer]),
+def assumptions_table(s: CostState, table: pd.DataFrame, w: Words) -> None:
+    """The open assumptions table: every value editable, each with its unit and source."""
+    shown = table.copy()
+    shown["value"] = pd.Series([_number(v) for v in shown["value"]], dtype="float64")
+    st.data_editor(
+        shown,
+        key=s.editor_key,
+        hide_index=True,
+        num_rows="fixed",
+        column_order=["label", "value", "unit", "source"],
+        column_config=_column_config(w),
+        disabled=["key", "group", "label", "unit", "min", "max", "source"],
+        width="stretch",
+        height=TABLE_HEIGHT,
+    )
+
+
+def files(s: CostState, table: pd.DataFrame, w: Words) -> None:
+    """Download the table as CSV, or load one."""
+    left, right = st.columns(2)
+    with left:
+        st.download_button(
+            view.say(w, "controls", "export_label"),
+            data=costs.to_csv(table),
+            file_name="cost_assumptions.csv",
+            mime="text/csv",
+            key="cost_export",
+            help=view.say(w, "controls", "export_help"),
+            on_click="ignore",
+            icon=":material/download:",
         )
-    crossing = costs.crossover_volume(p, a, b)
-    if crossing is None:
-        return f"{first} {_r(v['always'], cheaper=names[cheaper])}"
-    parts = costs.breakdown(p)
-    per_query_winner = a if parts[a].per_query < parts[b].per_query else b
-    other = b if per_query_winner == a else a
-    if p["queries_per_month"] < crossing:
-        second = _r(
-            v["pays_back_above"], winner=names[per_query_winner], crossover=_about(crossing)
+    with right:
+        upload = st.file_uploader(
+            view.say(w, "controls", "import_label"),
+            type=["csv"],
+            key="cost_import",
+            help=view.say(w, "controls", "import_help"),
+            max_upload_size=1,
         )
-    else:
-        second = _r(v["cheaper_below"], other=names[other], crossover=_about(crossing))
-    return f"{first} {second}"
+    _import(s, upload, w)
+    if s.import_note:
+        kind, lines = s.import_note
+        if kind == "ok":
+            st.success(lines[0], icon=":material/check_circle:")
+        else:
+            st.error("\n".join(f"- {line}" for line in lines), icon=":material/error:")
 
 
-# --------------------------------------------------------------------------- charts
+def _import(s: CostState, upload: Any, w: Words) -> None:
+    """Load an uploaded CSV once (by file id); keep the current values if it is refused."""
+    if upload is None:
+        s.upload_seen = None
+        return
+    if s.upload_seen == upload.file_id:
+        return
+    s.upload_seen = upload.file_id
+    name = str(upload.name)[:80]
+    table, problems = costs.from_csv(upload.getvalue())
+    if table is None:
+        s.import_note = ("error", [view.say(w, "controls", "import_failed", file=name), *problems])
+        return
+    s.load(table)
+    s.import_note = ("ok", [view.say(w, "controls", "import_ok", rows=len(table), file=name)])
+    st.rerun(scope="fragment")
 
 
-def figures(p: Mapping[str, float], a: str, b: str, names: Mapping[str, str]) -> dict[str, Any]:
-    """Every chart of the lab with its alt text, from valid parameters.
-
-    Returns
-    -------
-    dict
-        name -> (figure, alt text), for "cumulative", "monthly", "per_thousand", "tornado",
-        "band".
-    """
-    c = words()["charts"]
-    comp_names = {k: _r(t) for k, t in words()["components"].items()}
-    months = int(p["months"])
-    legend = legend_names()
-    out: dict[str, Any] = {}
-
-    # Running total, break-even marked.
-    cum = costs.cumulative_costs(p)
-    end = cum.iloc[-1]
-    cheaper, dearer = (a, b) if end[a] <= end[b] else (b, a)
-    month = costs.break_even(p, cheaper, dearer) if a != b else None
-    marker = None
-    if month is not None and month > 0:
-        marker = (month, float(cum.loc[int(month), cheaper]))
-        title = _r(c["cumulative_title_catch"], cheaper=names[cheaper], dearer=names[dearer],
-                   month=int(month))  # fmt: skip
-    else:
-        title = _r(c["cumulative_title"], months=months, cheaper=names[cheaper],
-                   dearer=names[dearer], cheaper_total=_money(end[cheaper]),
-                   dearer_total=_money(end[dearer]))  # fmt: skip
-    fig = cost_charts.cumulative_figure(
-        cumulative=cum,
-        names=legend,
-        title=title,
-        x_title=c["month_axis"],
-        y_title=c["money_axis"],
-        marker=marker,
-        marker_label=c["break_even"],
-    )
-    out["cumulative"] = (fig, _r(c["cumulative_alt"], months=months, finding=title))
-
-    # One typical month by component.
-    monthly = costs.monthly_costs(p)
-    one_month = monthly[monthly["month"] == 1] if months >= 1 else monthly.iloc[0:0]
-    per_strategy = one_month.groupby("strategy")["cost"].sum()
-    lo_s, hi_s = per_strategy.idxmin(), per_strategy.idxmax()
-    title = _r(c["stack_title"], cheapest=names[lo_s], low=_money(per_strategy[lo_s]),
-               dearest=names[hi_s], high=_money(per_strategy[hi_s]))  # fmt: skip
-    fig = cost_charts.monthly_stack_figure(
-        monthly=one_month,
-        names=legend,
-        component_names=comp_names,
-        title=title,
-        x_title=c["strategy_axis"],
-        y_title=c["monthly_axis"],
-    )
-    out["monthly"] = (fig, _r(c["stack_alt"], finding=title))
-
-    # Cost per 1,000 questions across volumes.
-    crossing = costs.crossover_volume(p, a, b) if a != b else None
-    per_k = costs.cost_per_thousand(p, costs.volume_grid(p))
-    if crossing is not None:
-        title = _r(c["per_k_title"], a=names[a], b=names[b], crossover=_about(crossing))
-    else:
-        title = _r(c["per_k_title_none"], cheaper=names[cheaper])
-    fig = cost_charts.per_thousand_figure(
-        per_thousand=per_k,
-        names=legend,
-        title=title,
-        x_title=c["volume_axis"],
-        y_title=c["per_k_axis"],
-        crossover=crossing,
-        crossover_label=c["crossover"],
-        current=p["queries_per_month"] or None,
-        current_label=c["current"],
-    )
-    out["per_thousand"] = (fig, _r(c["per_k_alt"], finding=title))
-
-    # Tornado.
-    sens = costs.sensitivity(p, a, b)
-    if len(sens):
-        top = sens.iloc[0]
-        title = _r(c["tornado_title"], label=top["label"], swing=_money(top["swing"]))
-    else:
-        title = _r(c["tornado_none"])
-    fig = cost_charts.tornado_figure(
-        sensitivity=sens,
-        title=title,
-        x_title=_r(c["diff_axis"], a=names[a], b=names[b]),
-        low_label=c["low"],
-        high_label=c["high"],
-    )
-    out["tornado"] = (fig, _r(c["tornado_alt"], a=names[a], b=names[b], finding=title))
-
-    # Low / base / high band.
-    bands = costs.band(p)
-    last = bands[bands["month"] == months].set_index("strategy")
-    overlap = not (
-        last.loc[cheaper, "high"] < last.loc[dearer, "low"]
-        or last.loc[dearer, "high"] < last.loc[cheaper, "low"]
-    )
-    title = (
-        _r(c["band_title_overlap"])
-        if overlap or a == b
-        else _r(c["band_title_apart"], cheaper=names[cheaper])
-    )
-    fig = cost_charts.band_figure(
-        band=bands,
-        strategies=[a, b],
-        names=legend,
-        title=title,
-        x_title=c["month_axis"],
-        y_title=c["money_axis"],
-        range_label=c["band_range"],
-    )
-    out["band"] = (fig, _r(c["band_alt"], a=names[a], b=names[b], finding=title))
-    return out
+# --------------------------------------------------------------------------- the stage
 
 
-def _chart(figs: dict[str, Any], name: str) -> None:
-    fig, alt = figs[name]
-    st.plotly_chart(fig, key=f"cost_chart_{name}", alt=alt, config={"displaylogo": False})
+def _draw_chart(name: str, c: costs.Checked, a: str, b: str, w: Words) -> None:
+    with st.spinner(view.say(w, "stage", "drawing")):
+        if name == view.MAIN_CHART:
+            drawn = view.cumulative_chart(c, a, b, w, height=MAIN_CHART_HEIGHT)
+        else:
+            drawn = view.chart(name, c, a, b, w)
+    chart(drawn.figure, key=f"cost_chart_{name}", alt=drawn.alt)
 
 
-# --------------------------------------------------------------------------- the panel
+def _tab(page: Lesson, section_id: str, s: CostState, c: costs.Checked, a: str, b: str) -> None:
+    w = words()
+    what = TAB_CONTENT[section_id]
+    if what == "files":
+        files(s, c.table, w)
+        return
+    sec = page.section(section_id)
+    if what == "text":
+        md(sec.body)
+        return
+    if sec.body:
+        st.caption(w(sec.body))
+    _draw_chart(what, c, a, b, w)
 
 
 @st.fragment
-def lab(page: Lesson) -> None:
-    """The whole interactive cost panel; reruns on its own when one of its controls moves."""
-    _reconcile()
-    section(page, "scenario")
-    _scenario_controls()
-    _sync_sliders()
-    _quick_sliders()
-    _table_and_files()
+def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
+    """The Cost lab's stage, rerun alone on every slider, cell edit or choice.
 
-    table = current_table()
-    problems = costs.validate(table)
-    if problems:
-        w = words()["controls"]
-        st.error(
-            w["invalid_heading"] + "\n" + "\n".join(f"- {line}" for line in problems),
-            icon=":material/error:",
-        )
-        return
-    p = costs.params(table)
-    names = strategy_names()
-    a, b = _compare_controls()
-    st.info(verdict(p, a, b, names), icon=":material/balance:")
-    figs = figures(p, a, b, names)
-    for section_id, chart in (
-        ("cumulative", "cumulative"),
-        ("monthly", "monthly"),
-        ("volume", "per_thousand"),
-        ("sensitivity", "tornado"),
-        ("band", "band"),
-    ):
-        section(page, section_id, level=3)
-        _chart(figs, chart)
+    Left: the page title, the step card and the open assumptions table. Right: the
+    scenario (and which two paths to compare), the verdict, the running total and the
+    quick sliders right under it. All of it fits one 1280x720 screen, so whatever the
+    reader touches, the verdict and the chart it changes are in view. Below: one tab for
+    each section in ``below``.
+    """
+    w = words()
+    s = state()
+    _reconcile(s, st.session_state.get(PRESET, DEFAULTS))
+    left, right = st.columns([5, 6], gap="medium")
+    with right, st.container(gap="xsmall"):
+        choice = scenario_row(w)
+        # A scenario chosen through the link is only known once its box exists.
+        if choice != s.preset_seen:
+            s.load(_scenario_table(choice))
+            s.preset_seen = choice
+            _reconcile(s, choice)
+        a = st.session_state.get(COMPARE_A) or "rag"
+        b = st.session_state.get(COMPARE_B) or "fine_tune"
+        table = s.table()
+        c = costs.checked(table, fallback=s.last_good)
+        s.last_good = dict(c.p)
+        if not c.valid:
+            st.error(view.problems_text(c, w), icon=":material/error:")
+        with st.container(key="cost_verdict"):
+            st.info(view.verdict(c, a, b, w), icon=":material/balance:")
+        with st.container(key="cost_main_chart"):
+            _draw_chart(view.MAIN_CHART, c, a, b, w)
+        with st.container(key="cost_table"):
+            assumptions_table(s, table, w)
+    with left, st.container(gap="xsmall"):
+        # The title sits in the left column so the stage starts at the top of the screen.
+        page_header(page)
+        stepper(page)
+        with st.container(key="cost_sliders"):
+            quick_sliders(w)
+
+    labels = page_words_tabs(w)
+    tabs = st.tabs([labels[t] for t in below], key=TABS, on_change="rerun")
+    for section_id, tab in zip(below, tabs, strict=True):
+        if tab.open:
+            with tab:
+                _tab(page, section_id, s, c, a, b)
+
+
+def page_words_tabs(w: Words) -> dict[str, str]:
+    """The tabs' labels, by section id."""
+    return {k: w(v) for k, v in view.page_words()["stage"]["tabs"].items()}
