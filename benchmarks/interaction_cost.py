@@ -56,7 +56,7 @@ def main(repeats: int = 10) -> None:
         visit = open_page(browser, url + "/")
         wait_idle(visit.page)
         page = visit.page
-        page.goto(url + "/cost-lab")
+        page.goto(url + "/cost_lab")
         page.set_viewport_size({"width": 1280, "height": 720})
         wait_idle(page)
         thumb = page.locator(".st-key-cost_sliders").get_by_role("slider").first
