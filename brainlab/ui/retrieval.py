@@ -36,7 +36,8 @@ FIRST_QUESTION = "How much does the K210 kettle cost?"
 MIN_SIM = 0.30
 #: Height of the slot holding the fetched chunks or the edit panel, in pixels: fixed, so
 #: the answers under it stay where they are when the reader switches between the two.
-SLOT_HEIGHT = 292
+SLOT_HEIGHT = 240
+SLOT_KEY = "retrieval_slot"
 
 # The escape of user text lives in the pure view module; kept here under its old name.
 escape = view.escape
@@ -73,6 +74,8 @@ class Lab:
     chunk_overlap: int = rt.DEFAULT_CHUNK_OVERLAP
     #: Whether the edit panel follows the first fetched chunk (until the reader picks).
     follow: bool = True
+    #: The step the stage was last drawn for.
+    step: str = ""
 
 
 def _fresh_lab() -> Lab:
@@ -110,6 +113,9 @@ def show_notices(where: str) -> None:
         if place == where:
             if kind == "toast":
                 st.toast(text, icon=":material/model_training:")
+            elif where == "panel":  # one short line in the panel, not a box
+                icon = ":material/check_circle:" if kind == "success" else ":material/error:"
+                st.caption(f"{icon} {text}")
             else:
                 getattr(st, kind)(text)
     current.notices = [n for n in current.notices if n[0] != where]
@@ -247,7 +253,8 @@ def hits_compact(hits: list[rt.Hit], method: str, w: Words) -> None:
             return
         for n, hit in enumerate(hits, start=1):
             line = view.hit_line(n, hit, w)
-            st.markdown(f"{line.headline}  \n:gray[{line.sentence}]")
+            # The sentence nearest the question is in the line's help: the answer quotes it.
+            st.markdown(line.headline, help=line.sentence)
 
 
 def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> rt.Answer:
@@ -261,19 +268,11 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
             view.library_box(shown, w),
             icon=":material/local_library:",
         )
-    box, button = st.columns([3, 1], vertical_alignment="center", gap="xsmall")
-    with box, st.container(key="retrieval_brain_answer"):
+    with st.container(key="retrieval_brain_answer"):
         st.warning(
             view.brain_box(current.brain.answer(question, settings.min_sim), current.brain, w),
             icon=":material/psychology:",
         )
-    button.button(
-        view.say(w, "answer", "retrain"),
-        key="retrieval_retrain",
-        on_click=_retrain,
-        help=view.say(w, "answer", "retrain_help"),
-        width="stretch",
-    )
     show_notices("answer")
     return answer
 
@@ -379,7 +378,8 @@ def edit_panel(hits: list[rt.Hit], w: Words) -> None:
         _load_doc(view.follow_doc(hits, ids, DEFAULT_DOC))
     with st.container(key="retrieval_edit", gap="xsmall"):
         new_label = view.say(w, "stage", "new_doc")
-        st.selectbox(
+        pick, save, retrain = st.columns([5, 2, 2], vertical_alignment="bottom", gap="xsmall")
+        pick.selectbox(
             view.say(w, "stage", "edit_doc"),
             [NEW_DOC, *ids],
             format_func=lambda i: new_label if i == NEW_DOC else docs[i].title,
@@ -387,35 +387,43 @@ def edit_panel(hits: list[rt.Hit], w: Words) -> None:
             on_change=_picked,
             help=view.say(w, "stage", "edit_doc_help"),
         )
-        with st.form("retrieval_edit_form", border=False, enter_to_submit=False):
-            if st.session_state.get("retrieval_edit_doc") == NEW_DOC:
-                st.text_input(
-                    view.say(w, "stage", "edit_title_label"),
-                    key="retrieval_form_title",
-                    max_chars=rt.MAX_TITLE_CHARS,
-                    help=words("update")["title_help"],
-                    placeholder=view.say(w, "stage", "edit_title_label"),
-                    label_visibility="collapsed",
-                )
-            st.text_area(
-                view.say(w, "stage", "edit_text"),
-                key="retrieval_form_text",
-                max_chars=rt.MAX_TEXT_CHARS,
-                height=96,
-                help=words("update")["text_help"],
+        save.button(
+            view.say(w, "stage", "save"),
+            key="retrieval_save",
+            on_click=_save_panel,
+            icon=":material/save:",
+            help=view.say(w, "stage", "save_help"),
+            type="primary",
+            width="stretch",
+        )
+        retrain.button(
+            view.say(w, "answer", "retrain"),
+            key="retrieval_retrain",
+            on_click=_retrain,
+            help=view.say(w, "answer", "retrain_help"),
+            width="stretch",
+        )
+        # No form, and no rerun on typing: the text goes with the next click on Save.
+        if st.session_state.get("retrieval_edit_doc") == NEW_DOC:
+            st.text_input(
+                view.say(w, "stage", "edit_title_label"),
+                key="retrieval_form_title",
+                max_chars=rt.MAX_TITLE_CHARS,
+                help=words("update")["title_help"],
+                placeholder=view.say(w, "stage", "edit_title_label"),
                 label_visibility="collapsed",
+                on_change="ignore",
             )
-            save, said = st.columns([1, 3], vertical_alignment="center")
-            save.form_submit_button(
-                view.say(w, "stage", "save"),
-                on_click=_save_panel,
-                icon=":material/save:",
-                help=view.say(w, "stage", "save_help"),
-                type="primary",
-                width="stretch",
-            )
-            with said:
-                show_notices("panel")
+        st.text_area(
+            view.say(w, "stage", "edit_text"),
+            key="retrieval_form_text",
+            max_chars=rt.MAX_TEXT_CHARS,
+            height=76,
+            help=words("update")["text_help"],
+            label_visibility="collapsed",
+            on_change="ignore",
+        )
+        show_notices("panel")
 
 
 # --------------------------------------------------------------------------- the stage
@@ -444,10 +452,13 @@ def stage(page: Lesson) -> None:
         index = retriever(settings)
         hits = index.search(question, k=top_k, method=method) if question else []
         labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
-        # On the step about editing, the edit panel's tab opens by itself.
-        fetched, edit = st.tabs(
-            labels, default=labels[1] if step.id == "edit" else labels[0], height=SLOT_HEIGHT
-        )
+        # Arriving on the step about editing opens the edit panel's tab; leaving it, the
+        # fetched chunks'. In between, the reader's own choice holds.
+        if step.id != current.step:
+            if "edit" in (step.id, current.step):
+                st.session_state[SLOT_KEY] = labels[1] if step.id == "edit" else labels[0]
+            current.step = step.id
+        fetched, edit = st.tabs(labels, key=SLOT_KEY, on_change="rerun", height=SLOT_HEIGHT)
         with fetched:
             example_box(w)
             hits_compact(hits, method, w)
