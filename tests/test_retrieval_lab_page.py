@@ -1,5 +1,6 @@
-"""AppTest of the retrieval lab with the real MiniLM: ask, read hits and prompt, edit the
-library, retrain, and survive bad input."""
+"""AppTest of the retrieval lab with the real MiniLM: ask, read the fetched chunks and the two
+answers, edit the library in the panel beside them, retrain, step through the lesson, use the
+tabs below the stage, and survive bad input."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 
 import pytest
 
+from brainlab.content import load_lesson
 from tests.apptest import run_page, texts
+from tests.test_retrieval_view import doubled
 
 pytestmark = pytest.mark.model
 
@@ -34,51 +37,84 @@ def plain(markdown: str) -> str:
 
 
 def rag_answer(app) -> str:
-    """The grounded answer: a success with citations, or a warning when it abstains."""
-    parts = [plain(e.value) for e in (*app.success, *app.warning)]
-    return "\n".join(p for p in parts if p.endswith("]") or "does not contain" in p)
+    """The library's answer box (blue, st.info): its name, the answer, the sources."""
+    return "\n".join(plain(e.value) for e in app.info if "answer with sources" in e.value)
 
 
 def brain_answer(app) -> str:
-    """The fine-tuned brain's answer (the one st.info inside its box)."""
-    return "\n".join(plain(e.value) for e in app.info if "Type a question" not in e.value)
+    """The specialist's answer box (st.warning): its name, its answer from memory."""
+    return "\n".join(plain(e.value) for e in app.warning if "from memory" in e.value)
 
 
-def prompt(app) -> str:
-    return app.code[0].value
+def open_tab(app, label: str):
+    app.session_state["retrieval_tab"] = label
+    app.run()
+    assert not app.exception, app.exception
+    return app
 
 
-def test_a_question_shows_hits_answer_and_the_full_prompt(at):
+def save(app):
+    app.button(key="retrieval_save").click().run()
+    assert not app.exception, app.exception
+
+
+def test_a_question_shows_hits_both_answers_and_the_full_prompt(at):
     ask(at, "How many days do I have to return a product?")
     shown = texts(at)
     assert "**\\[1\\] Returns policy**" in shown
-    assert "cosine similarity" in "\n".join(p.proto.text for p in at.get("progress"))
     assert "30 days" in rag_answer(at) and "[1]" in rag_answer(at)
+    assert "Sources: [1] Returns policy (2025-02-15)" in rag_answer(at)
     # The fine-tuned brain learned the policy before it changed.
     assert "14 days" in brain_answer(at)
-    text = prompt(at)
-    assert text.startswith("You answer questions using only the numbered sources")
-    assert "[1] Returns policy (policy-returns, updated 2025-02-15)" in text
-    assert text.endswith("Question: How many days do I have to return a product?\nAnswer:")
+    prompt = at.code[0].value  # the prompt tab is open by default
+    assert prompt.startswith("You answer questions using only the numbered sources")
+    assert "[1] Returns policy (policy-returns, updated 2025-02-15)" in prompt
+    assert prompt.endswith("Question: How many days do I have to return a product?\nAnswer:")
     assert "word pieces long" in shown
 
 
-def test_example_chips_fill_the_question_box(at):
-    at.button_group(key="retrieval_example").set_value("Exact product code").run()
+def test_example_box_fills_the_question_and_the_method_changes_the_ranking(at):
+    at.selectbox(key="retrieval_example").set_value("Product code").run()
     assert at.text_input(key="retrieval_query").value == "BF-X415"
+    assert "**\\[1\\] Brightfield Home catalogue overview**" in texts(at)
     at.button_group(key="retrieval_method").set_value("lexical").run()
     assert not at.exception
     assert "**\\[1\\] Brightfield Vortex blender**" in texts(at)
 
 
-def test_side_by_side_shows_the_synonym_only_dense_finds(at):
+def test_the_pages_setting_fetches_that_many(at):
+    assert at.slider(key="retrieval_top_k").label == "Pages to fetch"
+    at.slider(key="retrieval_top_k").set_value(5).run()
+    assert not at.exception
+    assert "**\\[5\\]" in texts(at) and "**\\[6\\]" not in texts(at)
+
+
+def test_steps_forward_and_back_through_all_steps(at):
+    steps = load_lesson("retrieval_lab").steps
+    assert 4 <= len(steps) <= 6
+    for n, step in enumerate(steps, start=1):
+        assert f"Step {n} of {len(steps)} · {step.title}" in texts(at)
+        if step.id == "edit":  # arriving here opens the edit panel's tab
+            assert at.session_state["retrieval_slot"] == "Edit the library"
+        if n < len(steps):
+            at.button(key="retrieval_lab_step_next").click().run()
+            assert not at.exception, at.exception
+    assert at.session_state["retrieval_slot"] == "Fetched pages"
+    for n in range(len(steps), 1, -1):
+        at.button(key="retrieval_lab_step_back").click().run()
+        assert not at.exception, at.exception
+        assert f"Step {n - 1} of {len(steps)}" in texts(at)
+    assert at.session_state["retrieval_lab_step"] == 1
+
+
+def test_meaning_vs_words_tab_shows_the_synonym_only_dense_finds(at):
     ask(at, "I misplaced my membership pass, what should I do?")
-    at.toggle(key="retrieval_compare").set_value(True).run()
+    open_tab(at, "Meaning vs words")
     headers = [h.value for h in at.subheader]
     assert "Meaning (dense)" in headers and "Words (BM25)" in headers
-    dense = [m.value for m in at.markdown if m.value.startswith("**\\[1\\]")]
-    assert dense[0] == "**\\[1\\] Loyalty card**"
-    assert "**\\[1\\] Loyalty card**" not in dense[1:]
+    firsts = [m.value for m in at.markdown if m.value.startswith("**\\[1\\]")]
+    assert firsts[0] == "**\\[1\\] Loyalty card**"
+    assert "**\\[1\\] Loyalty card**" not in firsts[1:]
 
 
 def test_question_outside_the_library_abstains(at):
@@ -87,13 +123,12 @@ def test_question_outside_the_library_abstains(at):
 
 
 def edit_kettle_price(app, price: str):
-    app.button_group(key="retrieval_edit_action").set_value("edit").run()
-    app.selectbox(key="retrieval_edit_doc").set_value("kettle-k210").run()
+    # The panel follows the first fetched chunk: the kettle's own document.
+    assert app.selectbox(key="retrieval_edit_doc").value == "kettle-k210"
     text = app.text_area(key="retrieval_form_text").value
     assert "Price: 44 euros." in text
     app.text_area(key="retrieval_form_text").set_value(text.replace("44 euros", price))
-    next(b for b in app.button if b.label == "Save to the library").click().run()
-    assert not app.exception, app.exception
+    save(app)
 
 
 def test_editing_a_document_changes_the_answer_but_not_the_brain_until_retrain(at):
@@ -102,49 +137,47 @@ def test_editing_a_document_changes_the_answer_but_not_the_brain_until_retrain(a
     assert "39 euros" in brain_answer(at)
     edit_kettle_price(at, "52 euros")
     assert "52 euros" in rag_answer(at) and "44 euros" not in rag_answer(at)
-    assert "embedded" in texts(at) + rag_answer(at)
+    assert any("Saved" in c.value and "texts embedded" in c.value for c in at.caption)
     assert "39 euros" in brain_answer(at)  # still stale
     at.button(key="retrieval_retrain").click().run()
     assert "52 euros" in brain_answer(at)
-    retrained = [s.value for s in at.success if "simulated GPU-hours" in s.value]
-    assert retrained and "$9.00" in retrained[0]  # 1M tokens × 3 epochs × $3 per 1M
+    toasts = [t.value for t in at.toast if "simulated GPU-hours" in t.value]
+    assert toasts and "$9.00" in toasts[0]  # 1M tokens × 3 epochs × $3 per 1M
 
 
 def test_adding_a_document_answers_a_new_question(at):
-    question = "How much is the Z900 robot lawn mower?"
-    ask(at, question)
+    ask(at, "How much is the Z900 robot lawn mower?")
     assert "Z900" not in rag_answer(at)
     before = brain_answer(at)
-    at.button_group(key="retrieval_edit_action").set_value("add").run()
+    at.selectbox(key="retrieval_edit_doc").set_value("__new__").run()
     at.text_input(key="retrieval_form_title").set_value("Brightfield Z900 robot lawn mower")
     at.text_area(key="retrieval_form_text").set_value(
         "The Z900 robot lawn mower cuts up to 800 square metres. Product code: BF-Z900. "
         "Price: 899 euros."
     )
-    next(b for b in at.button if b.label == "Save to the library").click().run()
-    assert not at.exception, at.exception
-    assert any("Added" in s.value and "for this document only" in s.value for s in at.success)
+    save(at)
+    assert any("Added" in c.value and "for this document only" in c.value for c in at.caption)
     assert "The Z900 robot lawn mower" in rag_answer(at)
-    assert "Brightfield Z900 robot lawn mower" in texts(at)  # cited as a source
+    assert "Brightfield Z900 robot lawn mower" in rag_answer(at)  # cited as a source
     assert brain_answer(at) == before and "Z900" not in before
-    # Reset brings the original library back.
+    # Reset (in the tab of the whole library) brings the original library back.
+    open_tab(at, "The whole library")
     at.button(key="retrieval_reset").click().run()
     assert "Z900" not in rag_answer(at)
 
 
-def test_form_validation_and_script_shown_as_text(at):
-    at.button_group(key="retrieval_edit_action").set_value("add").run()
-    next(b for b in at.button if b.label == "Save to the library").click().run()
-    assert any("title is required" in e.value for e in at.error)
+def test_validation_and_script_shown_as_text(at):
+    at.selectbox(key="retrieval_edit_doc").set_value("__new__").run()
+    save(at)
+    assert any("title is required" in c.value for c in at.caption)
     at.text_input(key="retrieval_form_title").set_value("<script>alert(1)</script> Kettle hack")
     at.text_area(key="retrieval_form_text").set_value(
         "<script>alert('x')</script> The kettle descaler tablet costs 3 euros."
     )
-    next(b for b in at.button if b.label == "Save to the library").click().run()
-    assert not at.exception
+    save(at)
     ask(at, "kettle descaler tablet")
-    shown = texts(at)
-    assert "\\<script\\>alert" in shown
+    shown = texts(at) + "\n".join(e.value for e in at.info)
+    assert "\\<script\\>" in shown
     assert "<script>" not in shown.replace("\\<script\\>", "")
     assert not [h for h in at.get("html") if "script" in str(h.proto)]
 
@@ -158,13 +191,23 @@ def test_bad_queries_give_a_message(at):
 
 
 def test_overlap_not_smaller_than_size_is_explained(at):
+    open_tab(at, "How documents are cut")
     at.slider(key="retrieval_chunk_size").set_value(20).run()
     at.slider(key="retrieval_chunk_overlap").set_value(40).run()
     assert not at.exception
     assert any("must be smaller than chunk size" in w.value for w in at.warning)
 
 
+def test_chunking_holds_while_its_tab_is_closed(at):
+    open_tab(at, "How documents are cut")
+    at.slider(key="retrieval_chunk_size").set_value(30).run()
+    open_tab(at, "Map")
+    assert at.get("plotly_chart")
+    assert at.session_state["retrieval_lab_state"].retriever.chunk_size == 30
+
+
 def test_malformed_json_import_gives_a_clear_message(at):
+    open_tab(at, "The whole library")
     uploader = at.get("file_uploader")[0]
     uploader.set_value(("broken.json", b"{not json", "application/json")).run()
     assert not at.exception
@@ -176,3 +219,14 @@ def test_malformed_json_import_gives_a_clear_message(at):
     at.get("file_uploader")[0].set_value(("lib.json", good.encode(), "application/json")).run()
     assert any("Imported 1 documents" in s.value for s in at.success)
     assert "The library holds 1 documents" in texts(at)
+
+
+@pytest.mark.parametrize("vocab", ["Analogy", "Technical"])
+def test_the_stage_reads_as_english_in_both_vocabularies(vocab):
+    app = run_page("retrieval_lab", timeout=TIMEOUT, query={"vocab": vocab})
+    assert not app.exception, app.exception
+    labels = " ".join(x.label for x in (*app.slider, *app.text_input, *app.selectbox))
+    shown = texts(app) + " " + labels + " ".join(e.value for e in (*app.info, *app.warning))
+    assert "{{" not in shown and "}}" not in shown
+    assert "(number of pages fetched)" not in shown
+    assert doubled(shown) == []

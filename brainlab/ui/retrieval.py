@@ -1,50 +1,58 @@
-"""The retrieval lab's widgets and session state (the page reads like the lesson; the
-drawing lives here). The core is :mod:`brainlab.retrieval`; this module only gathers inputs,
-keeps each session's library, and draws results.
+"""Widgets and layout of the Retrieval lab: the stage, its controls, the tabs below it.
 
-Every piece of user text (questions, document titles and texts, imported files) is escaped
-before it reaches ``st.markdown``, so Markdown, directives and HTML in it show as text.
+The words and the figure come from :mod:`brainlab.retrieval_view` (pure, unit-tested); the
+core is :mod:`brainlab.retrieval`. This module gathers inputs, keeps each session's lab (one
+:class:`Lab`), and draws. The stage is one fragment: the title, the question, the main
+settings and the step card on the left; the fetched chunks, the two answers and the
+"Edit the library" panel on the right; the working (prompt, comparison, map, chunking, the
+whole library, retraining, a real LLM) in tabs below. A control reruns the stage alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from brainlab import preload
 from brainlab import retrieval as rt
-from brainlab.content import load_toml, render
+from brainlab import retrieval_view as view
+from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
-from brainlab.retrieval_charts import embedding_map
-from brainlab.ui.context import vocab
+from brainlab.ui.context import words as reader_words
+from brainlab.ui.stage import stepper
+from brainlab.ui.widgets import chart, page_header
+from brainlab.words import Words
 
 STATE = "retrieval_lab_state"
+#: The stage panel's choice that means "add a new document".
+NEW_DOC = "__new__"
+#: The document the edit panel shows before anything was asked (the lesson's example).
+DEFAULT_DOC = "kettle-k210"
+#: The lesson's first question, in the box when the page opens.
+FIRST_QUESTION = "How much does the K210 kettle cost?"
+MIN_SIM = 0.30
+#: Height of the slot holding the fetched chunks or the edit panel, in pixels: fixed, so
+#: the answers under it stay where they are when the reader switches between the two.
+SLOT_HEIGHT = 240
+SLOT_KEY = "retrieval_slot"
+
+# The escape of user text lives in the pure view module; kept here under its old name.
+escape = view.escape
 
 
 def words(section: str) -> dict[str, Any]:
     """One table of content/retrieval_lab.toml."""
-    return load_toml("retrieval_lab.toml")[section]
+    return view.page_words(section)
 
 
 def say(text: str, **values: Any) -> str:
     """Put in the reader's vocabulary for ``{{term}}``, then the ``{name}`` values."""
-    out = render(text, vocab())
+    out = reader_words()(text)
     return out.format(**values) if values else out
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
-
-
-def escape(text: str) -> str:
-    """User text made inert for ``st.markdown``: every Markdown or directive character is
-    backslash-escaped (``st.markdown`` already shows HTML as text), newlines become spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 # --------------------------------------------------------------------------- session state
@@ -52,7 +60,9 @@ def escape(text: str) -> str:
 
 @dataclass
 class Lab:
-    """One session's lab: its library, its index, its fine-tuned brain, its messages."""
+    """One session's lab: its library, its index, its fine-tuned brain, its settings that
+    live below the stage (kept here, so they survive while their tab is closed), and the
+    messages callbacks leave for the next run."""
 
     library: list[rt.Doc]
     brain: rt.FineTunedBrain
@@ -60,6 +70,13 @@ class Lab:
     notices: list[tuple[str, str, str]] = field(default_factory=list)
     spent_dollars: float = 0.0
     spent_hours: float = 0.0
+    min_sim: float = MIN_SIM
+    chunk_size: int = rt.DEFAULT_CHUNK_SIZE
+    chunk_overlap: int = rt.DEFAULT_CHUNK_OVERLAP
+    #: Whether the edit panel follows the first fetched chunk (until the reader picks).
+    follow: bool = True
+    #: The step the stage was last drawn for.
+    step: str = ""
 
 
 def _fresh_lab() -> Lab:
@@ -79,13 +96,15 @@ def load_model() -> None:
     """Load the model and this session's lab under a visible status, after the lesson's
     text has painted. The model comes from the background load app.py started
     (:mod:`brainlab.preload`); while that still runs, a progress bar shows its step. It is
-    never loaded a second time."""
+    never loaded a second time, and the status goes away once the lab is ready, so it never
+    pushes the stage down."""
     if STATE in st.session_state:
         return
     w = words("loading")
     loader = preload.embedding_loader()
     loading = not loader.wait(timeout=0)  # starts the load if app.py has not
-    with st.status(say(w["running"]), expanded=loading) as status:
+    holder = st.empty()
+    with holder.status(say(w["running"]), expanded=loading):
         if loading:
             bar = st.progress(0.0)
             while not loader.wait(timeout=0.25):
@@ -98,16 +117,8 @@ def load_model() -> None:
             bar.empty()
         if loader.progress().state == "failed":
             st.caption(say(w["failed"]))  # lab() below loads it again, and shows its error
-        current = lab()
-        status.update(
-            label=say(w["done"], docs=len(current.library), chunks=_chunk_count(current)),
-            state="complete",
-            expanded=False,
-        )
-
-
-def _chunk_count(current: Lab) -> int:
-    return len(current.retriever.chunks) if current.retriever else len(current.library)
+        lab()
+    holder.empty()
 
 
 def notice(kind: str, text: str, where: str = "update") -> None:
@@ -119,7 +130,13 @@ def show_notices(where: str) -> None:
     current = lab()
     for place, kind, text in current.notices:
         if place == where:
-            getattr(st, kind)(text)
+            if kind == "toast":
+                st.toast(text, icon=":material/model_training:")
+            elif where == "panel":  # one short line in the panel, not a box
+                icon = ":material/check_circle:" if kind == "success" else ":material/error:"
+                st.caption(f"{icon} {text}")
+            else:
+                getattr(st, kind)(text)
     current.notices = [n for n in current.notices if n[0] != where]
 
 
@@ -135,102 +152,79 @@ class Settings:
     min_sim: float
     chunk_size: int
     chunk_overlap: int
-    compare: bool
 
 
 def _pick_example() -> None:
     choice = st.session_state.get("retrieval_example")
-    for ex in load_toml("retrieval_lab.toml")["examples"]:
+    for ex in view.examples():
         if ex["label"] == choice:
             st.session_state["retrieval_query"] = ex["question"]
     st.session_state["retrieval_example"] = None
 
 
-def query_box() -> str:
-    """The question box and the example chips; returns the (checked) question."""
-    w = words("query")
-    examples = load_toml("retrieval_lab.toml")["examples"]
-    st.session_state.setdefault("retrieval_query", examples[0]["question"])
-    st.pills(
-        w["chips_label"],
-        [ex["label"] for ex in examples],
-        key="retrieval_example",
-        on_change=_pick_example,
-        help=w["chips_help"],
-    )
+def query_box(w: Words) -> str:
+    """The question box; returns the (checked) question."""
+    q = words("query")
+    st.session_state.setdefault("retrieval_query", FIRST_QUESTION)
     question = st.text_input(
-        w["label"], key="retrieval_query", placeholder=w["placeholder"], help=w["help"]
+        q["label"],
+        key="retrieval_query",
+        placeholder=q["placeholder"],
+        help=q["help"],
+        icon=":material/search:",
     )
     question = question or ""
     if len(question) > rt.MAX_QUESTION_CHARS:
-        st.warning(say(w["too_long"], n=len(question), max=rt.MAX_QUESTION_CHARS))
+        st.warning(view.say(w, "query", "too_long", n=len(question), max=rt.MAX_QUESTION_CHARS))
         question = question[: rt.MAX_QUESTION_CHARS]
     if not question.strip():
-        st.info(say(w["empty"]))
+        st.info(view.say(w, "query", "empty"))
     return question.strip()
 
 
-def controls() -> Settings:
-    """Top-k, method, minimum similarity, chunking and the comparison switch."""
-    w = words("controls")
-    # Full width: three labelled options do not fit half a column at 1280 px.
-    method = st.segmented_control(
-        say(w["method"]),
+def example_box(w: Words) -> None:
+    """The example questions in one compact drop-down box; a choice fills the question."""
+    st.selectbox(
+        view.say(w, "stage", "examples"),
+        [ex["label"] for ex in view.examples()],
+        index=None,
+        placeholder=view.say(w, "stage", "examples"),
+        key="retrieval_example",
+        on_change=_pick_example,
+        help=view.say(w, "stage", "examples_help"),
+        label_visibility="collapsed",
+    )
+
+
+def main_settings(w: Words) -> tuple[str, int]:
+    """The two settings on the stage, side by side: how to match, how many chunks."""
+    c = words("controls")
+    # The three methods need about 230 px at 1280 wide; the slider takes the rest.
+    how, many = st.columns([5, 4], gap="small")
+    method = how.segmented_control(
+        view.say(w, "controls", "method"),
         list(rt.METHODS),
         default="dense",
         required=True,
-        format_func=lambda m: w["methods"][m],
+        format_func=lambda m: view.method_label(m, w),
         key="retrieval_method",
-        wrap=True,  # options wrap on a phone instead of being cut off
-        help=w["method_help"],
+        help=c["method_help"],
         bind="query-params",
     )
-    left, right = st.columns(2, gap="medium")
-    with left:
-        top_k = st.slider(
-            say(w["top_k"]),
-            1,
-            10,
-            3,
-            key="retrieval_top_k",
-            help=w["top_k_help"],
-            bind="query-params",
-        )
-        min_sim = st.slider(
-            say(w["min_sim"]),
-            0.0,
-            1.0,
-            0.30,
-            0.01,
-            key="retrieval_min_sim",
-            help=w["min_sim_help"],
-        )
-    with right:
-        size = st.slider(
-            say(w["chunk_size"]),
-            20,
-            300,
-            rt.DEFAULT_CHUNK_SIZE,
-            5,
-            key="retrieval_chunk_size",
-            help=say(w["chunk_size_help"]),
-        )
-        overlap = st.slider(
-            say(w["chunk_overlap"]),
-            0,
-            100,
-            rt.DEFAULT_CHUNK_OVERLAP,
-            5,
-            key="retrieval_chunk_overlap",
-            help=w["chunk_overlap_help"],
-        )
-        compare = st.toggle(say(w["compare"]), key="retrieval_compare", help=w["compare_help"])
-    try:
-        rt.check_chunking(size, overlap)
-    except ValueError as exc:
-        overlap = size // 4
-        st.warning(say(w["overlap_fallback"], error=str(exc).capitalize(), overlap=overlap))
-    return Settings(int(top_k), method or "dense", float(min_sim), size, overlap, compare)
+    top_k = many.slider(
+        view.say(w, "controls", "top_k"),
+        1,
+        10,
+        3,
+        key="retrieval_top_k",
+        help=c["top_k_help"],
+        bind="query-params",
+    )
+    return method or "dense", int(top_k)
+
+
+def _keep(name: str, key: str) -> None:
+    setattr(lab(), name, st.session_state[key])
 
 
 def retriever(settings: Settings) -> rt.Retriever:
@@ -253,102 +247,50 @@ def retriever(settings: Settings) -> rt.Retriever:
     return r
 
 
-# --------------------------------------------------------------------------- hits
+def _chunking(current: Lab, w: Words) -> tuple[int, int, str]:
+    """The lab's chunking, or a safe overlap and the message why when it is invalid."""
+    size, overlap = current.chunk_size, current.chunk_overlap
+    try:
+        rt.check_chunking(size, overlap)
+    except ValueError as exc:
+        overlap = size // 4
+        message = view.say(
+            w, "controls", "overlap_fallback", error=str(exc).capitalize(), overlap=overlap
+        )
+        return size, overlap, message
+    return size, overlap, ""
 
 
-def _highlighted(hit: rt.Hit) -> str:
-    text, sentence = hit.text, hit.sentence
-    at = text.find(sentence) if sentence else -1
-    if at < 0:
-        return escape(text)
-    before, after = text[:at], text[at + len(sentence) :]
-    return f"{escape(before)} :blue-background[**{escape(sentence)}**] {escape(after)}"
+# --------------------------------------------------------------------------- the results
 
 
-def hit_list(hits: list[rt.Hit], *, topics: dict[str, str], key: str) -> None:
-    """Ranked hits: score bar, title, date, chunk with the best sentence highlighted."""
-    w = words("hits")
-    if not hits:
-        st.info(say(w["none"]))
-        return
-    top = max(h.score for h in hits)
-    for n, hit in enumerate(hits, start=1):
-        with st.container(border=True, key=f"{key}_{n}"):
-            st.markdown(f"**\\[{n}\\] {escape(hit.title or hit.doc_id)}**")
-            sim = hit.similarity if hit.similarity is not None else hit.score
-            if hit.method == "dense":
-                bar, label = max(0.0, min(1.0, hit.score)), say(w["score_dense"], score=hit.score)
-            else:
-                bar = max(0.0, min(1.0, hit.score / top)) if top > 0 else 0.0
-                label = say(w[f"score_{hit.method}"], score=hit.score, sim=sim)
-            st.progress(bar, text=label)
-            st.caption(
-                say(
-                    w["meta"],
-                    topic=escape(topics.get(hit.topic, hit.topic or "—")),
-                    updated=escape(hit.updated or "—"),
-                    chunk=hit.chunk_index + 1,
-                )
-            )
-            st.markdown(_highlighted(hit))
+def hits_compact(hits: list[rt.Hit], method: str, w: Words) -> None:
+    """The fetched chunks, one short block each: score, title, date, nearest sentence."""
+    with st.container(key="retrieval_hits", gap="xsmall"):
+        if not hits:
+            st.caption(view.say(w, "hits", "none"))
+            return
+        for n, hit in enumerate(hits, start=1):
+            line = view.hit_line(n, hit, w)
+            # The sentence nearest the question is in the line's help: the answer quotes it.
+            st.markdown(line.headline, help=line.sentence)
 
 
-def hits_view(r: rt.Retriever, question: str, settings: Settings) -> list[rt.Hit]:
-    """The hits of the chosen method, or dense and lexical side by side; returns the hits
-    of the chosen method (what the prompt and the answer use)."""
-    topics = rt.library_topics()
-    hits = r.search(question, k=settings.top_k, method=settings.method) if question else []
-    if not question:
-        return hits
-    w = words("hits")
-    if settings.compare:
-        left, right = st.columns(2, gap="medium")
-        for col, method in ((left, "dense"), (right, "lexical")):
-            with col:
-                st.subheader(w[f"{method}_title"], anchor=False)
-                shown = (
-                    hits
-                    if method == settings.method
-                    else r.search(question, settings.top_k, method)
-                )
-                hit_list(shown, topics=topics, key=f"retrieval_hit_{method}")
-    else:
-        hit_list(hits, topics=topics, key="retrieval_hit")
-    st.caption(w["caption"])
-    return hits
-
-
-# --------------------------------------------------------------------------- answer
-
-
-def answers(question: str, hits: list[rt.Hit], settings: Settings) -> rt.Answer:
-    """The grounded answer beside the fine-tuned brain's, and the retrain button."""
-    w = words("answer")
+def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> rt.Answer:
+    """The library's grounded answer with its sources, and the stale specialist's, one
+    compact box each (blue: the library; orange: the specialist), the retrain button beside."""
     current = lab()
     answer = rt.grounded_answer(question, hits, settings.min_sim)
-    left, right = st.columns(2, gap="medium")
-    with left, st.container(border=True, key="retrieval_rag_answer"):
-        st.markdown(f"**:blue[:material/local_library:] {say(w['rag_title'])}**")
-        (st.warning if answer.abstained else st.success)(escape(answer.text))
-        if answer.sources:
-            st.markdown(
-                f"{w['sources']}:\n"
-                + "\n".join(
-                    f"- \\[{s.n}\\] {escape(s.title)} ({escape(s.updated or '—')})"
-                    for s in answer.sources
-                )
-            )
-        st.caption(say(w["extractive_note"]))
-    with right, st.container(border=True, key="retrieval_brain_answer"):
-        st.markdown(f"**:orange[:material/psychology:] {say(w['brain_title'])}**")
-        st.info(escape(current.brain.answer(question, settings.min_sim)))
-        st.caption(say(w["brain_note"], date=current.brain.trained_on))
-        st.button(
-            say(w["retrain"]),
-            key="retrieval_retrain",
-            on_click=_retrain,
-            help=w["retrain_help"],
-            icon=":material/model_training:",
+    shown = view.library_answer(answer, w)
+    with st.container(key="retrieval_rag_answer"):
+        st.info(
+            view.library_box(shown, w),
+            icon=":material/local_library:",
+        )
+    with st.container(key="retrieval_brain_answer"):
+        st.warning(
+            view.brain_box(current.brain.answer(question, settings.min_sim), current.brain, w),
+            icon=":material/psychology:",
         )
     show_notices("answer")
     return answer
@@ -376,63 +318,387 @@ def _retrain() -> None:
     )
     current.spent_dollars += cost.dollars
     current.spent_hours += cost.hours
-    notice(
-        "success",
-        say(
-            words("answer")["retrained"],
-            hours=cost.hours,
-            dollars=cost.dollars,
-            tokens=cost.tokens,
-            epochs=cost.epochs,
-            price=cost.price_per_million,
-            total=current.spent_dollars,
-        ),
-        where="answer",
+    notice("toast", view.retrained_notice(cost, current.spent_dollars, reader_words()), "answer")
+
+
+# --------------------------------------------------------------------------- the edit panel
+
+
+def _timed(action) -> tuple[int, float]:
+    enc = shared_encoder()
+    before = enc.base.texts_encoded if hasattr(enc.base, "texts_encoded") else 0
+    start = time.perf_counter()
+    action()
+    after = enc.base.texts_encoded if hasattr(enc.base, "texts_encoded") else 0
+    return after - before, (time.perf_counter() - start) * 1000
+
+
+def _doc(doc_id: str | None) -> rt.Doc | None:
+    return next((d for d in lab().library if d.id == doc_id), None)
+
+
+def _load_doc(doc_id: str) -> None:
+    """Put a document's text (or an empty form, for a new one) into the panel's form."""
+    doc = _doc(doc_id)
+    st.session_state["retrieval_edit_doc"] = doc_id
+    st.session_state["retrieval_form_title"] = doc.title if doc else ""
+    st.session_state["retrieval_form_text"] = doc.text if doc else ""
+
+
+def _picked() -> None:
+    """The reader chose a document: stop following the fetched chunks, load its text."""
+    lab().follow = False
+    _load_doc(st.session_state.get("retrieval_edit_doc") or NEW_DOC)
+
+
+def _save_panel() -> None:
+    w = reader_words()
+    current = lab()
+    chosen = st.session_state.get("retrieval_edit_doc") or NEW_DOC
+    old = _doc(chosen)
+    title = str(st.session_state.get("retrieval_form_title") or (old.title if old else ""))
+    text = str(st.session_state.get("retrieval_form_text") or "")
+    problems = rt.validate_doc(title, text)
+    if problems:
+        notice("error", " ".join(problems), "panel")
+        return
+    today = dt.date.today().isoformat()
+    r = current.retriever
+    if old is not None:
+        doc = rt.Doc(old.id, title.strip(), text, old.topic, today)
+        current.library = [doc if d.id == old.id else d for d in current.library]
+        texts, ms = _timed(lambda: r.update(doc)) if r else (0, 0.0)
+        notice("success", view.saved_notice(doc.title, texts, ms, w), "panel")
+        current.follow = False  # the panel stays on the document just saved
+        return
+    doc = rt.Doc(
+        rt.new_doc_id(title, (d.id for d in current.library)), title.strip(), text, "general", today
     )
+    current.library = [*current.library, doc]
+    texts, ms = _timed(lambda: r.add(doc)) if r else (0, 0.0)
+    chunks = len(r.chunks_of(doc.id)) if r else 0
+    notice("success", view.added_notice(doc.title, texts, chunks, ms, w), "panel")
+    # The new document stays in the panel, so a second Save edits it.
+    current.follow = False
+    st.session_state["retrieval_edit_doc"] = doc.id
 
 
-def retrain_source() -> None:
-    """Where the retrain hours and price come from."""
-    cost, source = retrain_cost()
-    st.caption(say(words("answer")["cost_source"], price_source=source, tph=cost.tokens_per_hour))
+def edit_panel(hits: list[rt.Hit], w: Words) -> None:
+    """Pick a document (it follows the first fetched chunk), edit its text, save; or add one."""
+    current = lab()
+    docs = {d.id: d for d in current.library}
+    ids = list(docs)
+    chosen = st.session_state.get("retrieval_edit_doc")
+    if current.follow:
+        target = view.follow_doc(hits, ids, DEFAULT_DOC)
+        if chosen != target:
+            _load_doc(target)
+    elif chosen != NEW_DOC and chosen not in docs:  # deleted or a new library imported
+        _load_doc(view.follow_doc(hits, ids, DEFAULT_DOC))
+    with st.container(key="retrieval_edit", gap="xsmall"):
+        new_label = view.say(w, "stage", "new_doc")
+        pick, save, retrain = st.columns([5, 2, 2], vertical_alignment="bottom", gap="xsmall")
+        pick.selectbox(
+            view.say(w, "stage", "edit_doc"),
+            [NEW_DOC, *ids],
+            format_func=lambda i: new_label if i == NEW_DOC else docs[i].title,
+            key="retrieval_edit_doc",
+            on_change=_picked,
+            help=view.say(w, "stage", "edit_doc_help"),
+        )
+        save.button(
+            view.say(w, "stage", "save"),
+            key="retrieval_save",
+            on_click=_save_panel,
+            icon=":material/save:",
+            help=view.say(w, "stage", "save_help"),
+            type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
+            width="stretch",
+        )
+        retrain.button(
+            view.say(w, "answer", "retrain"),
+            key="retrieval_retrain",
+            on_click=_retrain,
+            help=view.say(w, "answer", "retrain_help"),
+            width="stretch",
+        )
+        # No form, and no rerun on typing: the text goes with the next click on Save.
+        if st.session_state.get("retrieval_edit_doc") == NEW_DOC:
+            st.text_input(
+                view.say(w, "stage", "edit_title_label"),
+                key="retrieval_form_title",
+                max_chars=rt.MAX_TITLE_CHARS,
+                help=words("update")["title_help"],
+                placeholder=view.say(w, "stage", "edit_title_label"),
+                label_visibility="collapsed",
+                on_change="ignore",
+            )
+        st.text_area(
+            view.say(w, "stage", "edit_text"),
+            key="retrieval_form_text",
+            max_chars=rt.MAX_TEXT_CHARS,
+            height=76,
+            help=words("update")["text_help"],
+            label_visibility="collapsed",
+            on_change="ignore",
+        )
+        show_notices("panel")
 
 
-# --------------------------------------------------------------------------- prompt
+# --------------------------------------------------------------------------- the stage
 
 
-def prompt_view(r: rt.Retriever, question: str, hits: list[rt.Hit]) -> str:
+@st.fragment
+def stage(page: Lesson) -> None:
+    """The stage, rerun alone on every control: cause and effect on one 1280x720 screen.
+
+    Left: the title, the question, the examples, the step card. Right: how to match and how
+    many chunks; the fetched chunks, or in the tab beside them the edit panel; under them
+    the two answers. Below the stage: the working, in tabs.
+    """
+    w = reader_words()
+    left, right = st.columns([5, 7], gap="medium")
+    with left, st.container(gap="xsmall"):
+        page_header(page)
+        question = query_box(w)
+        step = stepper(page)
+    with right, st.container(gap="xsmall"):
+        load_model()
+        method, top_k = main_settings(w)
+        current = lab()
+        size, overlap, problem = _chunking(current, w)
+        settings = Settings(top_k, method, current.min_sim, size, overlap)
+        index = retriever(settings)
+        hits = index.search(question, k=top_k, method=method) if question else []
+        labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
+        # Arriving on the step about editing opens the edit panel's tab; leaving it, the
+        # fetched chunks'. In between, the reader's own choice holds.
+        if step.id != current.step:
+            if "edit" in (step.id, current.step):
+                st.session_state[SLOT_KEY] = labels[1] if step.id == "edit" else labels[0]
+            current.step = step.id
+        fetched, edit = st.tabs(labels, key=SLOT_KEY, on_change="rerun", height=SLOT_HEIGHT)
+        with fetched:
+            example_box(w)
+            hits_compact(hits, method, w)
+        with edit:
+            edit_panel(hits, w)
+        answers(question, hits, settings, w)
+    tabs_below(index, question, hits, settings, problem, w)
+
+
+# --------------------------------------------------------------------------- the tabs below
+
+TABS = ("prompt", "compare", "map", "chunks", "library", "retrain", "llm")
+
+
+def tabs_below(
+    r: rt.Retriever,
+    question: str,
+    hits: list[rt.Hit],
+    settings: Settings,
+    problem: str,
+    w: Words,
+) -> None:
+    """The working, one tab each; only the open tab is computed (``on_change="rerun"``)."""
+    labels = [view.say(w, "tabs", name) for name in TABS]
+    tabs = dict(zip(TABS, st.tabs(labels, key="retrieval_tab", on_change="rerun"), strict=True))
+    if tabs["prompt"].open is not False:
+        with tabs["prompt"]:
+            prompt_view(r, question, hits, w)
+    if tabs["compare"].open:
+        with tabs["compare"]:
+            compare_view(r, question, settings, w)
+    if tabs["map"].open:
+        with tabs["map"]:
+            map_view(r, question, settings, w)
+    if tabs["chunks"].open:
+        with tabs["chunks"]:
+            chunk_settings(problem, w)
+            chunk_view(settings, w)
+    if tabs["library"].open:
+        with tabs["library"]:
+            library_panel(w)
+    if tabs["retrain"].open:
+        with tabs["retrain"]:
+            retrain_view(w)
+    if tabs["llm"].open:
+        with tabs["llm"]:
+            llm_panel(rt.build_prompt(question, hits))
+
+
+def prompt_view(r: rt.Retriever, question: str, hits: list[rt.Hit], w: Words) -> str:
     """The full prompt, its length in word pieces and which chunks MiniLM reads cut off."""
-    w = words("prompt")
     prompt = rt.build_prompt(question, hits)
     enc = shared_encoder()
     total, *pieces = enc.count_tokens([prompt, *(f"{h.title}. {h.text}" for h in hits)])
     st.code(prompt, language=None, wrap_lines=True)
-    st.caption(say(w["tokens"], total=total))
+    st.caption(view.say(w, "prompt", "tokens", total=total))
     if hits:
-        cut = [p > MAX_WORD_PIECES for p in pieces]
         st.dataframe(
-            {
-                w["table_source"]: [f"[{n}] {h.title}" for n, h in enumerate(hits, 1)],
-                w["table_pieces"]: pieces,
-                w["table_read"]: [w["truncated"] if c else w["whole"] for c in cut],
-            },
-            hide_index=True,
-            key="retrieval_prompt_tokens",
+            view.prompt_table(hits, pieces, w), hide_index=True, key="retrieval_prompt_tokens"
         )
-        if any(cut):
-            st.warning(say(w["truncated_note"], n=sum(cut)))
+        cut = sum(p > MAX_WORD_PIECES for p in pieces)
+        if cut:
+            st.warning(view.say(w, "prompt", "truncated_note", n=cut))
     return prompt
 
 
-def llm_settings(prompt: str) -> None:
+def hit_list(hits: list[rt.Hit], *, topics: dict[str, str], key: str, w: Words) -> None:
+    """Ranked hits in full: score bar, title, date, chunk with the best sentence marked."""
+    if not hits:
+        st.info(view.say(w, "hits", "none"))
+        return
+    top = max(h.score for h in hits)
+    for n, hit in enumerate(hits, start=1):
+        with st.container(border=True, key=f"{key}_{n}"):
+            st.markdown(f"**\\[{n}\\] {escape(hit.title or hit.doc_id)}**")
+            sim = hit.similarity if hit.similarity is not None else hit.score
+            if hit.method == "dense":
+                bar = max(0.0, min(1.0, hit.score))
+                label = view.say(w, "hits", "score_dense", score=hit.score)
+            else:
+                bar = max(0.0, min(1.0, hit.score / top)) if top > 0 else 0.0
+                label = view.say(w, "hits", f"score_{hit.method}", score=hit.score, sim=sim)
+            st.progress(bar, text=label)
+            st.caption(
+                view.say(
+                    w,
+                    "hits",
+                    "meta",
+                    topic=escape(topics.get(hit.topic, hit.topic or "—")),
+                    updated=escape(hit.updated or "—"),
+                    chunk=hit.chunk_index + 1,
+                )
+            )
+            st.markdown(view.highlighted(hit))
+
+
+def compare_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> None:
+    """Dense and lexical side by side for the same question; the answer's minimum."""
+    st.caption(view.say(w, "controls", "compare_caption"))
+    if question:
+        topics = rt.library_topics()
+        left, right = st.columns(2, gap="medium")
+        for col, method in ((left, "dense"), (right, "lexical")):
+            with col:
+                st.subheader(view.say(w, "hits", f"{method}_title"), anchor=False)
+                shown = r.search(question, settings.top_k, method)
+                hit_list(shown, topics=topics, key=f"retrieval_hit_{method}", w=w)
+        st.caption(view.say(w, "hits", "caption"))
+    current = lab()
+    st.slider(
+        view.say(w, "controls", "min_sim"),
+        0.0,
+        1.0,
+        current.min_sim,
+        0.01,
+        key="retrieval_min_sim",
+        help=words("controls")["min_sim_help"],
+        on_change=_keep,
+        args=("min_sim", "retrieval_min_sim"),
+    )
+    st.caption(view.say(w, "tabs", "min_sim_caption"))
+
+
+def map_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> None:
+    """PCA map of every chunk, the question, and lines to its true top-k (cosine, 384-D)."""
+    if not r.chunks:
+        return
+    chart(
+        view.map_figure(r, question, settings.top_k, w),
+        key="retrieval_map",
+        alt=view.say(w, "map", "alt", k=settings.top_k),
+    )
+    st.caption(view.say(w, "map", "caption"))
+
+
+def chunk_settings(problem: str, w: Words) -> None:
+    """Chunk size and overlap (kept in the lab, so they hold while this tab is closed)."""
+    current = lab()
+    c = words("controls")
+    st.caption(view.say(w, "tabs", "chunks_caption"))
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.slider(
+            view.say(w, "controls", "chunk_size"),
+            20,
+            300,
+            current.chunk_size,
+            5,
+            key="retrieval_chunk_size",
+            help=view.say(w, "controls", "chunk_size_help"),
+            on_change=_keep,
+            args=("chunk_size", "retrieval_chunk_size"),
+        )
+    with right:
+        st.slider(
+            view.say(w, "controls", "chunk_overlap"),
+            0,
+            100,
+            current.chunk_overlap,
+            5,
+            key="retrieval_chunk_overlap",
+            help=c["chunk_overlap_help"],
+            on_change=_keep,
+            args=("chunk_overlap", "retrieval_chunk_overlap"),
+        )
+    if problem:
+        st.warning(problem)
+
+
+def chunk_view(settings: Settings, w: Words) -> None:
+    """How one document is cut at the current size and overlap, overlaps highlighted."""
+    current = lab()
+    docs = {d.id: d for d in current.library}
+    if not docs:
+        return
+    default = "policy-warranty" if "policy-warranty" in docs else next(iter(docs))
+    if st.session_state.get("retrieval_chunk_doc") not in docs:
+        st.session_state["retrieval_chunk_doc"] = default
+    doc_id = st.selectbox(
+        view.say(w, "chunks", "label"),
+        list(docs),
+        format_func=lambda i: docs[i].title,
+        key="retrieval_chunk_doc",
+        help=view.say(w, "chunks", "help"),
+    )
+    doc = docs[doc_id]
+    spans = rt.chunk_spans(doc.text, settings.chunk_size, settings.chunk_overlap)
+    if not spans:
+        st.info(view.say(w, "chunks", "empty"))
+        return
+    st.caption(view.say(w, "chunks", "legend"))
+    pieces = shared_encoder().count_tokens([f"{doc.title}. {doc.text[s:e]}" for s, e, _ in spans])
+    for n, ((start, end, overlap_end), count) in enumerate(zip(spans, pieces, strict=True), 1):
+        with st.container(border=True, key=f"retrieval_chunk_{n}"):
+            st.caption(view.chunk_header(n, len(doc.text[start:end].split()), count, w))
+            shared, rest = doc.text[start:overlap_end], doc.text[overlap_end:end]
+            marked = f":orange-background[{escape(shared)}] " if shared.strip() else ""
+            st.markdown(marked + escape(rest))
+
+
+def retrain_view(w: Words) -> None:
+    """What a retraining run costs and where the numbers come from; this session's spend."""
+    current = lab()
+    cost, source = retrain_cost()
+    st.caption(view.cost_source(cost, source, w))
+    st.caption(
+        view.say(
+            w,
+            "stage",
+            "spent",
+            dollars=current.spent_dollars,
+            hours=current.spent_hours,
+            date=current.brain.trained_on,
+        )
+    )
+
+
+def llm_panel(prompt: str) -> None:
     """The optional OpenAI-compatible endpoint: off by default, never needed."""
     w = words("llm")
-    with st.expander(w["title"], icon=":material/settings:"):
-        _llm_panel(prompt, w)
-
-
-@st.fragment
-def _llm_panel(prompt: str, w: dict[str, Any]) -> None:
+    st.caption(say(w["title"]))
     on = st.toggle(w["toggle"], key="retrieval_llm_on", help=w["toggle_help"])
     if not on:
         st.caption(w["off"])
@@ -461,154 +727,14 @@ def _llm_panel(prompt: str, w: dict[str, Any]) -> None:
             st.markdown(escape(reply))
 
 
-# --------------------------------------------------------------------------- map
-
-
-def map_view(r: rt.Retriever, question: str, settings: Settings) -> None:
-    """PCA map of every chunk, the question, and lines to its true top-k (cosine, 384-D)."""
-    w = words("map")
-    if not r.chunks:
-        return
-    mean, comps = rt.pca_2d(r.matrix)
-    xy = rt.project(r.matrix, mean, comps)
-    query_xy, top = None, []
-    if question:
-        query_xy = rt.project(r.query_vector(question), mean, comps)[0]
-        sims = r.similarities(question)
-        top = list(np.argsort(-sims, kind="stable")[: settings.top_k])
-    labels = [f"{r.docs[c.doc_id].title} · {c.index + 1}" for c in r.chunks]
-    fig = embedding_map(
-        xy=xy,
-        topics=[r.docs[c.doc_id].topic for c in r.chunks],
-        topic_names=rt.library_topics(),
-        labels=labels,
-        query_xy=query_xy,
-        top=top,
-        title=say(w["title_found"], k=settings.top_k),
-        x_title=w["x"],
-        y_title=w["y"],
-        query_label=w["question"],
-    )
-    st.plotly_chart(fig, key="retrieval_map", alt=say(w["alt"], k=settings.top_k))
-    st.caption(say(w["caption"]))
-
-
-# --------------------------------------------------------------------------- chunk view
-
-
-@st.fragment
-def chunk_view(settings: Settings) -> None:
-    """How one document is cut at the current size and overlap, overlaps highlighted."""
-    w = words("chunks")
-    current = lab()
-    docs = {d.id: d for d in current.library}
-    if not docs:
-        return
-    default = "policy-warranty" if "policy-warranty" in docs else next(iter(docs))
-    if st.session_state.get("retrieval_chunk_doc") not in docs:
-        st.session_state["retrieval_chunk_doc"] = default
-    doc_id = st.selectbox(
-        say(w["label"]),
-        list(docs),
-        format_func=lambda i: docs[i].title,
-        key="retrieval_chunk_doc",
-        help=say(w["help"]),
-    )
-    doc = docs[doc_id]
-    spans = rt.chunk_spans(doc.text, settings.chunk_size, settings.chunk_overlap)
-    if not spans:
-        st.info(say(w["empty"]))
-        return
-    st.caption(say(w["legend"]))
-    pieces = shared_encoder().count_tokens([f"{doc.title}. {doc.text[s:e]}" for s, e, _ in spans])
-    for n, ((start, end, overlap_end), count) in enumerate(zip(spans, pieces, strict=True), 1):
-        with st.container(border=True, key=f"retrieval_chunk_{n}"):
-            cut = " · cut at 256" if count > MAX_WORD_PIECES else ""
-            st.caption(
-                say(w["header"], n=n, words=len(doc.text[start:end].split()), pieces=count, cut=cut)
-            )
-            shared, rest = doc.text[start:overlap_end], doc.text[overlap_end:end]
-            marked = f":orange-background[{escape(shared)}] " if shared.strip() else ""
-            st.markdown(marked + escape(rest))
-
-
-# --------------------------------------------------------------------------- the update moment
-
-
-def _timed(action) -> tuple[int, float]:
-    enc = shared_encoder()
-    before = enc.base.texts_encoded if hasattr(enc.base, "texts_encoded") else 0
-    start = time.perf_counter()
-    action()
-    after = enc.base.texts_encoded if hasattr(enc.base, "texts_encoded") else 0
-    return after - before, (time.perf_counter() - start) * 1000
-
-
-def _form_doc() -> tuple[str, str, str]:
-    s = st.session_state
-    return (
-        str(s.get("retrieval_form_title") or ""),
-        str(s.get("retrieval_form_topic") or ""),
-        str(s.get("retrieval_form_text") or ""),
-    )
-
-
-def _load_into_form() -> None:
-    current = lab()
-    doc = next(
-        (d for d in current.library if d.id == st.session_state.get("retrieval_edit_doc")), None
-    )
-    if doc is not None:
-        st.session_state["retrieval_form_title"] = doc.title
-        st.session_state["retrieval_form_topic"] = doc.topic or None
-        st.session_state["retrieval_form_text"] = doc.text
-
-
-def _save() -> None:
-    w = words("update")
-    current = lab()
-    title, topic, text = _form_doc()
-    problems = rt.validate_doc(title, text)
-    if problems:
-        notice("error", " ".join(problems))
-        return
-    action = st.session_state.get("retrieval_edit_action", "add")
-    today = dt.date.today().isoformat()
-    r = current.retriever
-    if action == "edit":
-        old = next(
-            (d for d in current.library if d.id == st.session_state.get("retrieval_edit_doc")), None
-        )
-        if old is None:
-            notice("error", "Pick a document to edit.")
-            return
-        doc = rt.Doc(old.id, title.strip(), text, topic or old.topic, today)
-        current.library = [doc if d.id == old.id else d for d in current.library]
-        texts, ms = _timed(lambda: r.update(doc)) if r else (0, 0.0)
-        notice("success", say(w["edited"], title=escape(doc.title), texts=texts, ms=ms))
-    else:
-        doc = rt.Doc(
-            rt.new_doc_id(title, (d.id for d in current.library)),
-            title.strip(),
-            text,
-            topic or "general",
-            today,
-        )
-        current.library = [*current.library, doc]
-        texts, ms = _timed(lambda: r.add(doc)) if r else (0, 0.0)
-        chunks = len(r.chunks_of(doc.id)) if r else 0
-        notice(
-            "success", say(w["added"], title=escape(doc.title), texts=texts, chunks=chunks, ms=ms)
-        )
-        for key in ("retrieval_form_title", "retrieval_form_text"):
-            st.session_state[key] = ""
+# --------------------------------------------------------------------------- the whole library
 
 
 def _delete() -> None:
     w = words("update")
     current = lab()
-    doc_id = st.session_state.get("retrieval_edit_doc")
-    doc = next((d for d in current.library if d.id == doc_id), None)
+    doc_id = st.session_state.get("retrieval_delete_doc")
+    doc = _doc(doc_id)
     if doc is None:
         return
     current.library = [d for d in current.library if d.id != doc_id]
@@ -639,82 +765,49 @@ def _import() -> None:
     notice("success", w["imported"].format(n=len(docs), name=name))
 
 
-def update_panel() -> None:
-    """Add, edit or delete a document; reset; export and import the library."""
-    w = words("update")
+def library_panel(w: Words) -> None:
+    """Delete a document; reset; export and import the library. (Edit and add are on the
+    stage, in the panel beside the answers.)"""
+    u = words("update")
     current = lab()
     docs = {d.id: d for d in current.library}
-    topics = rt.library_topics()
-    action = st.segmented_control(
-        w["action"],
-        ["add", "edit", "delete"],
-        default="add",
-        required=True,
-        format_func=lambda a: w["actions"][a],
-        key="retrieval_edit_action",
-        help=w["action_help"],
+    r = current.retriever
+    st.caption(
+        view.say(w, "update", "count", docs=len(current.library), chunks=len(r.chunks) if r else 0)
     )
-    if action in ("edit", "delete") and docs:
-        if st.session_state.get("retrieval_edit_doc") not in docs:
-            st.session_state["retrieval_edit_doc"] = next(iter(docs))
-            _load_into_form()
-        st.selectbox(
-            w["doc"],
+    if docs:
+        pick, remove = st.columns([3, 1], vertical_alignment="bottom")
+        pick.selectbox(
+            u["doc"],
             list(docs),
             format_func=lambda i: docs[i].title,
-            key="retrieval_edit_doc",
-            on_change=_load_into_form,
-            help=w["doc_help"],
+            key="retrieval_delete_doc",
+            help=u["doc_help"],
         )
-    if action == "delete":
-        st.button(w["delete"], key="retrieval_delete", on_click=_delete, icon=":material/delete:")
-    else:
-        with st.form("retrieval_form", border=True):
-            st.text_input(
-                w["title"],
-                key="retrieval_form_title",
-                max_chars=rt.MAX_TITLE_CHARS,
-                help=w["title_help"],
-            )
-            st.selectbox(
-                w["topic"],
-                list(topics),
-                format_func=lambda t: topics[t],
-                key="retrieval_form_topic",
-                index=None,
-                help=w["topic_help"],
-            )
-            st.text_area(
-                w["text"],
-                key="retrieval_form_text",
-                max_chars=rt.MAX_TEXT_CHARS,
-                height=140,
-                help=w["text_help"],
-            )
-            st.form_submit_button(w["submit"], on_click=_save, icon=":material/save:")
+        remove.button(
+            u["delete"], key="retrieval_delete", on_click=_delete, icon=":material/delete:"
+        )
     show_notices("update")
-    r = current.retriever
-    st.caption(say(w["count"], docs=len(current.library), chunks=len(r.chunks) if r else 0))
     left, mid = st.columns(2, gap="medium")
     with left:
         st.button(
-            w["reset"],
+            u["reset"],
             key="retrieval_reset",
             on_click=_reset,
-            help=w["reset_help"],
+            help=u["reset_help"],
             icon=":material/restart_alt:",
         )
     with mid:
         st.download_button(
-            w["export"],
+            u["export"],
             rt.library_to_json(current.library),
             file_name="library.json",
             mime="application/json",
             key="retrieval_export",
-            help=w["export_help"],
+            help=u["export_help"],
             icon=":material/download:",
             on_click="ignore",
         )
     st.file_uploader(
-        w["import"], type=["json"], key="retrieval_import", on_change=_import, help=w["import_help"]
+        u["import"], type=["json"], key="retrieval_import", on_change=_import, help=u["import_help"]
     )

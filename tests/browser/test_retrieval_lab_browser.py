@@ -1,75 +1,145 @@
-"""The retrieval lab in real Chromium: wait for the model, click an example, switch to BM25,
-compare side by side; screenshots of the lab after a query."""
+"""The Retrieval lab in real Chromium at 1280x720: one screen holds cause and effect.
+
+Asking a question must show the fetched chunks and both answers inside the viewport; editing
+the K210 kettle's price and saving must show the library's new answer there too, with no
+scrolling, while the specialist stays stale. Screenshots of every step, light and dark,
+1280x720 and 400 px wide, go to artifacts/screenshots/retrieval_lab-*.png (git-ignored).
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from brainlab.content import page_spec
+from brainlab.content import load_lesson, page_spec
 from tests.browser.harness import (
     DESKTOP,
     NARROW,
+    SCREENSHOTS,
     assert_clean,
     horizontal_overflow,
     open_app_page,
-    screenshot,
     wait_idle,
 )
 
 SPEC = page_spec("retrieval_lab")
+HEIGHT = 720  # a classroom projector
+MODEL_TIMEOUT = 180_000  # the first visit on a fresh server loads the model
 
 
-def _chip(page, label: str):
-    """A pill or segmented-control option of the page (role "radio"/"checkbox" varies)."""
-    main = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"] button')
-    return main.filter(has_text=label).first
+def main(page):
+    return page.locator('[data-testid="stMainBlockContainer"]')
 
 
-def _main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
+def scrolled(page) -> int:
+    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
+
+
+def assert_in_viewport(page, locator, what: str) -> None:
+    box = locator.bounding_box()
+    assert box is not None, f"{what} is not drawn"
+    size = page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
+
+
+def stage(page):
+    """The question box, the fetched chunks and the two answers."""
+    return {
+        "question box": main(page).locator(".st-key-retrieval_query"),
+        "fetched chunks": page.locator(".st-key-retrieval_hits"),
+        "library's answer": page.locator(".st-key-retrieval_rag_answer"),
+        "specialist's answer": page.locator(".st-key-retrieval_brain_answer"),
+    }
+
+
+def open_lab(browser, app_url, *, theme: str = "light", width: int = DESKTOP):
+    visit = open_app_page(
+        browser,
+        app_url,
+        SPEC.url_path,
+        SPEC.title,
+        theme=theme,
+        width=width,
+        timeout=MODEL_TIMEOUT,
+    )
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": HEIGHT if width == DESKTOP else 800})
+    page.locator(".st-key-retrieval_rag_answer").wait_for(timeout=MODEL_TIMEOUT)
+    wait_idle(page)
+    return visit
+
+
+def ask(page, question: str, expect: str) -> None:
+    box = main(page).locator(".st-key-retrieval_query input")
+    box.fill(question)
+    box.press("Enter")
+    page.locator(".st-key-retrieval_rag_answer").filter(has_text=expect).wait_for()
+    wait_idle(page)
+
+
+def test_ask_and_edit_show_their_result_in_view(browser, app_url):
+    visit = open_lab(browser, app_url)
+    page = visit.page
+
+    # Ask: the fetched chunks and both answers are on the first screen.
+    ask(page, "How many days do I have to return a product?", "30 days")
+    assert scrolled(page) == 0
+    for what, locator in stage(page).items():
+        assert_in_viewport(page, locator, what)
+    assert "[1] Returns policy" in page.locator(".st-key-retrieval_hits").inner_text()
+    assert "14 days" in page.locator(".st-key-retrieval_brain_answer").inner_text()
+
+    # Edit the kettle's price in the panel beside the answers, save: the library's answer
+    # changes in view, the specialist's does not.
+    ask(page, "How much does the K210 kettle cost?", "44 euros")
+    main(page).get_by_role("tab", name="Edit the library").click()
+    panel = page.locator(".st-key-retrieval_edit")
+    text = panel.locator("textarea")
+    assert_in_viewport(page, text, "the text box")
+    # The panel follows the first fetched chunk: the kettle's own document.
+    assert text.input_value().startswith("The Brightfield K210 is")
+    assert "Price: 44 euros." in text.input_value()
+    text.fill(text.input_value().replace("44 euros", "52 euros"))
+    save = panel.get_by_role("button", name="Save")
+    assert_in_viewport(page, save, "Save")
+    save.click()
+    answer = page.locator(".st-key-retrieval_rag_answer")
+    answer.filter(has_text="52 euros").wait_for()
+    wait_idle(page)
+    assert scrolled(page) == 0
+    assert_in_viewport(page, answer, "the library's new answer")
+    assert_in_viewport(page, page.locator(".st-key-retrieval_brain_answer"), "the specialist")
+    assert "39 euros" in page.locator(".st-key-retrieval_brain_answer").inner_text()
+    assert "Saved" in panel.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "retrieval_lab-after-edit-light-1280.png"))
+    assert_clean(visit)
+    page.context.close()
 
 
 @pytest.mark.parametrize(
-    ("theme", "width"), [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW)]
+    ("theme", "width"),
+    [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
 )
-def test_retrieval_lab_after_a_query(browser, app_url, theme, width):
-    visit = open_app_page(
-        browser, app_url, SPEC.url_path, SPEC.title, theme=theme, width=width, timeout=120_000
-    )
+def test_every_step_screenshot(browser, app_url, theme, width):
+    steps = load_lesson("retrieval_lab").steps
+    visit = open_lab(browser, app_url, theme=theme, width=width)
     page = visit.page
-    # The model is loaded once per server process; the map appears when it is ready.
-    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=120_000)
-
-    # An example chip puts its question in the box and the hits follow.
-    _chip(page, "Exact product code").click()
-    page.wait_for_function(
-        """() => document.querySelector('[data-testid="stTextInput"] input')
-                 ?.value === 'BF-X415'""",
-        timeout=30_000,
-    )
-    wait_idle(page)
-    # Word matching (BM25) finds the blender's own page first.
-    _chip(page, "Words (BM25)").click()
-    page.wait_for_function(
-        """() => document.querySelector('[data-testid="stMain"]').innerText
-                 .includes('BM25 score')""",
-        timeout=30_000,
-    )
-    wait_idle(page)
-    assert "[1] Brightfield Vortex blender" in _main_text(page)
-
-    # A synonym-only question, dense and lexical side by side.
-    box = page.locator('[data-testid="stTextInput"] input').first
-    box.fill("I misplaced my membership pass, what should I do?")
-    box.press("Enter")
-    page.get_by_text("Side by side: meaning vs words").click()
-    page.get_by_role("heading", name="Meaning (dense)").wait_for(timeout=30_000)
-    wait_idle(page)
-    text = _main_text(page)
-    assert "[1] Loyalty card" in text
-    assert "Sources:" in text and "from memory" in text
-    assert horizontal_overflow(page) <= 1
-    path = screenshot(page, f"retrieval_lab-in-action-{theme}-{width}")
-    assert path.stat().st_size > 10_000
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, step in enumerate(steps, start=1):
+        card = main(page).locator(".st-key-retrieval_lab_stepcard")
+        card.get_by_text(f"Step {n} of {len(steps)}", exact=False).wait_for()
+        wait_idle(page)
+        page.screenshot(path=str(SCREENSHOTS / f"retrieval_lab-step{n}-{theme}-{width}.png"))
+        if width == DESKTOP:  # at 1280x720 each step shows the whole stage and its card
+            assert scrolled(page) == 0
+            shown = {**stage(page), "step card": card}
+            if step.id == "edit":  # this step opens the edit panel in the chunks' place
+                shown["fetched chunks"] = page.locator(".st-key-retrieval_edit textarea")
+            for what, locator in shown.items():
+                assert_in_viewport(page, locator, f"{what} on step {step.id}")
+        else:
+            assert horizontal_overflow(page) <= 1
+        if n < len(steps):
+            card.get_by_role("button", name="Next").click()
     assert_clean(visit)
     page.context.close()

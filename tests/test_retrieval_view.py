@@ -1,0 +1,139 @@
+"""The Retrieval lab's pure view: its words in both vocabularies, the hit lines, the two
+answers' boxes, the edit panel's choice of document. No model, no streamlit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from brainlab import retrieval as rt
+from brainlab import retrieval_view as view
+from brainlab.content import load_lesson, load_toml
+from brainlab.words import Words
+
+VOCABS = ("analogy", "technical")
+
+
+def doubled(text: str) -> list[str]:
+    """Doubled terms: a word repeated at once ("the the"), or a bracket that repeats a
+    word of the phrase just before it ("pages to fetch (number of pages fetched)")."""
+    found = [m.group(0) for m in re.finditer(r"\b(\w{3,})\s+\1\b", text, flags=re.I)]
+    for m in re.finditer(r"(\b[\w' -]{3,40})\(([^()0-9]{3,60})\)", text):
+        before = {x.lower() for x in re.findall(r"[A-Za-z]{4,}", m.group(1))}
+        inside = {x.lower() for x in re.findall(r"[A-Za-z]{4,}", m.group(2))}
+        # "page" and "pages" count as the same word
+        stem = {x.rstrip("s") for x in before} & {x.rstrip("s") for x in inside}
+        if stem:
+            found.append(m.group(0))
+    return found
+
+
+def test_doubled_finds_the_broken_phrase_of_issue_9():
+    assert doubled("How many pages to fetch (number of pages fetched)")
+    assert doubled("training a the the notebook")
+    assert doubled("Pages to fetch") == []
+    assert doubled("Match by (dense, cosine similarity)") == []
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.mark.parametrize("vocab", VOCABS)
+def test_every_word_of_the_lab_reads_as_english(vocab):
+    w = Words(vocab=vocab)
+    lesson = load_lesson("retrieval_lab")
+    texts = [*_strings(load_toml(view.WORDS_FILE))]
+    texts += [s.body for s in lesson.sections.values()] + [
+        s.heading for s in lesson.sections.values()
+    ]
+    texts += [t for st in lesson.steps for t in (st.title, st.text, st.touch, st.notice)]
+    for text in texts:
+        shown = w(text)
+        assert "{{" not in shown and "}}" not in shown, shown
+        assert doubled(shown) == [], shown
+        assert ".md" not in shown and ".csv" not in shown, shown  # no internal file names
+
+
+def test_pages_setting_reads_well_in_both_vocabularies():
+    assert view.say(Words("analogy"), "controls", "top_k") == "Pages to fetch"
+    assert view.say(Words("technical"), "controls", "top_k") == "Chunks to fetch"
+    assert view.say(Words("analogy"), "stage", "hits_title") == "Fetched pages"
+
+
+def test_steps_fit_the_card():
+    steps = load_lesson("retrieval_lab").steps
+    assert 4 <= len(steps) <= 6
+    assert [s.id for s in steps] == ["ask", "read", "compare", "edit", "method"]
+    for step in steps:
+        assert len(step.text.split()) <= 60
+        # One line each beside "Try:" and "Notice:" in the card at 1280 px.
+        assert len(Words("analogy")(step.touch)) <= 32, step.touch
+        assert len(Words("analogy")(step.notice)) <= 28, step.notice
+
+
+def hit(**kw) -> rt.Hit:
+    base = dict(
+        doc_id="kettle-k210",
+        text="Product code: BF-K210. Price: 44 euros.",
+        score=0.712,
+        rank=1,
+        title="Brightfield K210 electric kettle",
+        updated="2025-04-02",
+        similarity=0.712,
+        sentence="Price: 44 euros.",
+    )
+    base.update(kw)
+    return rt.Hit(**base)
+
+
+def test_hit_line_is_one_line_with_score_title_and_date():
+    line = view.hit_line(1, hit(), Words())
+    assert line.headline == (
+        ":blue-badge[0.71] **\\[1\\] Brightfield K210 electric kettle** · 2025\\-04\\-02"
+    )
+    assert line.sentence == "Price\\: 44 euros\\."
+    lexical = view.hit_line(2, hit(method="lexical", score=7.5, similarity=0.7), Words())
+    assert lexical.headline.startswith(":blue-badge[7.50 (0.70)] **\\[2\\]")
+
+
+def test_user_text_is_escaped_in_hit_lines():
+    line = view.hit_line(1, hit(title="<b>*x*</b>", sentence="[a](http://x)"), Words())
+    assert "\\<b\\>\\*x\\*\\</b\\>" in line.headline
+    assert line.sentence == "\\[a\\]\\(http\\://x\\)"
+
+
+def test_library_box_names_the_answer_and_its_sources():
+    answer = rt.Answer(
+        "Price: 44 euros. [1]",
+        (rt.Source(1, "kettle-k210", "Brightfield K210 electric kettle", "2025-04-02", "x"),),
+    )
+    box = view.library_box(view.library_answer(answer, Words("technical")), Words("technical"))
+    lines = box.split("  \n")
+    assert lines[0] == "**RAG: answer with sources**"
+    assert lines[1] == "Price\\: 44 euros\\. \\[1\\]"
+    assert lines[2] == ":small[Sources: \\[1\\] Brightfield K210 electric kettle (2025\\-04\\-02)]"
+    abstained = view.library_answer(
+        rt.Answer("The library does not contain this.", (), True), Words()
+    )
+    assert abstained.abstained and abstained.sources == ""
+
+
+def test_follow_doc_takes_the_first_fetched_document_in_the_library():
+    ids = ["a", "kettle-k210", "b"]
+    assert view.follow_doc([hit(doc_id="b"), hit(doc_id="a")], ids, "kettle-k210") == "b"
+    assert view.follow_doc([hit(doc_id="gone")], ids, "kettle-k210") == "kettle-k210"
+    assert view.follow_doc([], ["a"], "kettle-k210") == "a"
+    assert view.follow_doc([], [], "kettle-k210") == ""
+
+
+def test_method_labels_are_short():
+    assert [view.method_label(m, Words()) for m in rt.METHODS] == ["Meaning", "Words", "Both"]
