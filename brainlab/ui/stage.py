@@ -115,22 +115,16 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
                     shortcut="Right",
                     width="stretch",
                 )
-        # On the last step the onward button names the next page: a row of its own, so
-        # its label is never cut off in a narrow column.
-        if (
-            n == total
-            and next_page is not None
-            and st.button(
-                labels["next_page"].format(title=next_page.title),
+            elif next_page is not None and st.button(
+                # Short, so it fits half a narrow card; the tooltip names the page.
+                labels["next_page_short"],
                 key=f"{key}_next_page",
                 icon=":material/arrow_forward:",
-                type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
-                help=labels["next_page_help"],
+                help=labels["next_page"].format(title=next_page.title),
                 shortcut="Right",
                 width="stretch",
-            )
-        ):
-            _switch(next_page)
+            ):
+                _switch(next_page)
         if read_more and step.more:
             with st.expander(labels["read_more"], icon=":material/menu_book:"):
                 for section_id in step.more:
