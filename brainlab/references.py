@@ -47,7 +47,8 @@ def load_references(root: Path = CONTENT_DIR) -> tuple[Reference, ...]:
     path = root / FILE
     out: list[Reference] = []
     for i, raw in enumerate(load_toml(FILE, root).get("references", [])):
-        missing = [k for k in ("id", "title", "authors", "url", "date", "used_by") if not raw.get(k)]
+        fields = ("id", "title", "authors", "url", "date", "used_by")
+        missing = [k for k in fields if not raw.get(k)]
         if missing:
             raise ContentError(path, f"references[{i}] is missing {', '.join(missing)}")
         out.append(
@@ -99,3 +100,17 @@ def cited_ids(value: Any) -> set[str]:
         for k, v in value.items():
             found |= set(_refs(v)) if k == "refs" else cited_ids(v)
     return found
+
+
+def links(ids: list[str] | tuple[str, ...], root: Path = CONTENT_DIR) -> str:
+    """Markdown links to the References page's entries ``ids`` (their ids as the text).
+
+    Empty when ``ids`` is empty; an unknown id raises, so a typo cannot ship a dead link.
+    """
+    known = {r.id for r in load_references(root)}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ContentError(root / FILE, f"no entries {unknown}")
+    if not ids:
+        return ""
+    return words(root)["see"] + " " + ", ".join(f"[{i}](/references#{i})" for i in ids)
