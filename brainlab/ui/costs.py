@@ -30,7 +30,7 @@ import pandas as pd
 import streamlit as st
 
 from brainlab import cost_view as view
-from brainlab import costs, references
+from brainlab import costs
 from brainlab.content import Lesson
 from brainlab.ui.context import words
 from brainlab.ui.stage import stepper
@@ -305,10 +305,6 @@ def assumptions_table(s: CostState, table: pd.DataFrame, w: Words) -> None:
         disabled=["key", "group", "label", "unit", "min", "max", "source"],
         width="stretch",
         height=TABLE_HEIGHT,
-    )
-    # The sources in the table, with their addresses and dates (issue 14, item 6).
-    st.page_link(
-        "pages/references.py", label=references.words()["page_link"], icon=":material/menu_book:"
     )
 
 
