@@ -165,3 +165,24 @@ def test_the_references_page_is_last_in_the_menu_at_its_own_name():
         "references",
         "pages/references.py",
     )
+
+
+def test_cited_ids_reads_refs_lists_tables_and_links():
+    data = {
+        "a": {"source": "x", "refs": ["lewis2020"]},
+        "p": {"refs": {"k": ["qi2023"]}},
+        "text": "see [Ovadia](/references#ovadia2024) and /references#tofu2024.",
+    }
+    assert cited_ids(data) == {"lewis2020", "qi2023", "ovadia2024", "tofu2024"}
+    assert cited_ids("no link here") == set()
+
+
+def test_links_point_to_the_entries_and_refuse_an_unknown_id():
+    from brainlab.content import ContentError
+    from brainlab.references import links
+
+    text = links(["biderman2024", "luo2023"])
+    assert "(/references#biderman2024)" in text and "(/references#luo2023)" in text
+    assert links([]) == ""
+    with pytest.raises(ContentError, match="no entries"):
+        links(["nobody2099"])
