@@ -125,6 +125,8 @@ class PageSpec:
     url_path: str
     help: str
     sections: tuple[str, ...] = field(default_factory=tuple)
+    #: Whether the page ends with a checkpoint quiz (every lesson does; References does not).
+    quiz: bool = True
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,7 @@ def load_site(root: Path = CONTENT_DIR) -> tuple[PageSpec, ...]:
                 url_path=raw["url_path"],
                 help=raw.get("help", ""),
                 sections=tuple(raw.get("sections", ())),
+                quiz=bool(raw.get("quiz", True)),
             )
         )
     slugs = [p.slug for p in specs]

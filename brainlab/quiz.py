@@ -161,7 +161,7 @@ def problems(root: Path = CONTENT_DIR) -> list[str]:
         return [str(exc)]
     found = []
     slugs = [p.slug for p in load_site(root)]
-    for slug in slugs:
+    for slug in (p.slug for p in load_site(root) if p.quiz):
         n = sum(q.page == slug for q in questions)
         if not MIN_PER_PAGE <= n <= MAX_PER_PAGE:
             found.append(

@@ -27,6 +27,7 @@ def test_menu_lists_every_page_in_lesson_order():
         "Forgetting lab",
         "Cost lab",
         "Which path?",
+        "References",
     ]
 
 

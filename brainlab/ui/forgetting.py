@@ -26,6 +26,7 @@ import streamlit as st
 
 from brainlab import forgetting as fg
 from brainlab import forgetting_view as view
+from brainlab import references as refs
 from brainlab.content import Lesson, load_toml
 from brainlab.forgetting_view import Settings
 from brainlab.ui.context import words
@@ -482,7 +483,9 @@ def references(w: Words) -> None:
             st.markdown(f"**{w(ref['title'])}**")
             st.markdown(w(ref["finding"]))
             st.markdown(f":material/school: {w(ref['lesson'])}")
-            st.caption(f"Source: {ref['source']} ({ref['date']})")
+            # Each source links to its entry on the References page.
+            cite = refs.links(ref.get("refs", []))
+            st.caption(f"Source: {ref['source']} ({ref['date']}). {cite}")
     with st.expander(view.say(w, "world.expander_biderman"), icon=":material/show_chart:"):
         b = data["biderman"]
         chart(
@@ -490,7 +493,8 @@ def references(w: Words) -> None:
             key=PREFIX + "biderman",
             alt=view.say(w, "world.biderman_alt"),
         )
-        st.caption(f"{view.say(w, 'world.biderman_caption')} Source: {b['source']}")
+        cite = refs.links(b.get("refs", []))
+        st.caption(f"{view.say(w, 'world.biderman_caption')} Source: {b['source']}. {cite}")
 
 
 def human_panel(page: Lesson, w: Words) -> None:

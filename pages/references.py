@@ -1,0 +1,31 @@
+"""References: every published source behind the labs' figures, with its address and date."""
+
+import streamlit as st
+
+from brainlab import references, ui
+from brainlab.content import load_site
+
+page = ui.lesson("references")
+w = references.words()
+titles = {spec.slug: spec.title for spec in load_site()}
+
+ui.page_header(page)
+ui.section(page, "list")
+entries = references.load_references()
+st.caption(w["count"].format(n=len(entries)))
+
+for ref in entries:
+    with st.container(border=True):
+        # The anchor is the entry's id: a lab links to /references#<id>.
+        st.subheader(ref.title, anchor=ref.id)
+        st.markdown(f"**{w['authors']}:** {ref.authors}  \n**{w['date']}:** {ref.date}")
+        if ref.note:
+            st.markdown(f"**{w['note']}:** {ref.note}")
+        st.markdown(f"[{w['link']}]({ref.url}) · `{ref.url}`")
+        cols = st.columns(len(ref.used_by) + 1)
+        cols[0].caption(w["used_by"])
+        for col, slug in zip(cols[1:], ref.used_by, strict=True):
+            spec = next(s for s in load_site() if s.slug == slug)
+            col.page_link(spec.script, label=titles[slug], icon=spec.icon)
+
+ui.simplifies_box(page)
