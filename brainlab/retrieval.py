@@ -478,7 +478,9 @@ class Retriever:
         """The query's embedding (the last few are remembered)."""
         vec = self._queries.get(query)
         if vec is None:
-            vec = np.asarray(self.encoder.encode([query])[0], dtype=np.float32)
+            # A lone surrogate or a NUL (from a link or a caller) would break the model's
+            # tokenizer: they count as spaces here.
+            vec = np.asarray(self.encoder.encode([clean_text(query)])[0], dtype=np.float32)
             if len(self._queries) > 32:
                 self._queries.pop(next(iter(self._queries)))
             self._queries[query] = vec
@@ -880,6 +882,11 @@ def invalid_text(text: str) -> str:
     char = bad.group()
     what = "half of a character pair" if "\ud800" <= char <= "\udfff" else "a control character"
     return f"contains an invalid character (U+{ord(char):04X}, {what}) at position {bad.start()}"
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every character :func:`invalid_text` refuses replaced by a space."""
+    return _INVALID_CHARS.sub(" ", text)
 
 
 def _valid_date(text: str) -> bool:
