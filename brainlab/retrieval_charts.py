@@ -68,15 +68,16 @@ def embedding_map(
                 y=xy[idx, 1],
                 mode="markers",
                 # Plotly draws legend and hover text as HTML (links included): names and
-                # labels come from the reader's library, so they are escaped.
-                name=html.escape(topic_names.get(topic, topic or "Other")),
+                # labels come from the reader's library, so they are escaped (not quotes:
+                # plotly shows &quot; as it is, and a quote cannot open a tag).
+                name=html.escape(topic_names.get(topic, topic or "Other"), quote=False),
                 marker={
                     "size": 11,
                     "color": _TOPIC_COLOURS[i % len(_TOPIC_COLOURS)],
                     "symbol": _TOPIC_MARKERS[i % len(_TOPIC_MARKERS)],
                     "line": {"width": 1, "color": "rgba(0,0,0,0.45)"},
                 },
-                text=[html.escape(labels[j]) for j in idx],
+                text=[html.escape(labels[j], quote=False) for j in idx],
                 hovertemplate="%{text}<extra></extra>",
             )
         )
@@ -102,14 +103,14 @@ def embedding_map(
                 x=[qx],
                 y=[qy],
                 mode="markers",
-                name=html.escape(query_label),
+                name=html.escape(query_label, quote=False),
                 marker={
                     "size": 20,
                     "symbol": "star",
                     "color": PALETTE["rag"],
                     "line": {"width": 1.5, "color": "white"},
                 },
-                hovertemplate=f"{html.escape(query_label)}<extra></extra>",
+                hovertemplate=f"{html.escape(query_label, quote=False)}<extra></extra>",
             )
         )
     fig.update_layout(legend={"orientation": "h", "y": -0.18, "yanchor": "top"})
