@@ -10,7 +10,7 @@ runs the same in a test as on the page, in either vocabulary.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from brainlab import cost_charts
 from brainlab.content import load_toml
 from brainlab.costs import STRATEGIES, Checked
-from brainlab.words import Words
+from brainlab.words import Words, escape
 
 #: The lab's words (content/cost_words.toml).
 WORDS_FILE = "cost_words.toml"
@@ -126,9 +126,23 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
     return f"{first} {second}"
 
 
+def import_note(
+    kind: str, file: str, w: Words, *, rows: int = 0, problems: Sequence[str] = ()
+) -> str:
+    """The message after a CSV upload: loaded, or refused with each problem. The file's name
+    and the problems (which quote its cells) are the uploader's text: escaped, so Markdown,
+    HTML, links or images in them show as text."""
+    name = escape(file[:80])
+    if kind == "ok":
+        return say(w, "controls", "import_ok", rows=rows, file=name)
+    lines = [say(w, "controls", "import_failed", file=name), *map(escape, problems)]
+    return "\n".join(f"- {line}" for line in lines)
+
+
 def problems_text(c: Checked, w: Words) -> str:
     """The message shown while rows are bad: what is wrong, and what the charts use meanwhile."""
-    lines = "\n".join(f"- {line}" for line in c.problems)
+    # Problems quote what the reader typed or imported: escaped, so it shows as text.
+    lines = "\n".join(f"- {escape(line)}" for line in c.problems)
     stand_in = ", ".join(f"{c.known[k].label} = {c.p[k]:,.6g}" for k in c.known if k in c.bad_keys)
     return f"{say(w, 'controls', 'invalid_heading')}\n{lines}\n\n" + say(
         w, "controls", "invalid_kept", values=stand_in

@@ -870,6 +870,10 @@ def from_csv(data: bytes | str) -> tuple[pd.DataFrame | None, list[str]]:
             return None, [_TOO_BIG]
         if "\x00" in text:
             return None, ["The file contains NUL bytes: it is not a plain-text CSV file."]
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: half of a character pair
+            return None, ["The file contains invalid characters: save it as CSV (UTF-8)."]
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
     except csv.Error as exc:

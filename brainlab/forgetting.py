@@ -32,6 +32,7 @@ ranges (:data:`LIMITS`) and gradients are clipped, so no setting produces NaN or
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,6 +108,27 @@ def clamp(name: str, value: float) -> float:
     return float(min(max(value, low), high))
 
 
+#: The largest seed; seeds run from 0 (numpy's generators refuse negative seeds).
+MAX_SEED = 2**31 - 1
+
+
+def clamp_seed(seed: object) -> int:
+    """``seed`` as a whole number from 0 to :data:`MAX_SEED`, for any input a link or a
+    caller may give: fractions are rounded, values outside are clamped, NaN and anything
+    that is not a number become 0. So the same input always names the same run."""
+    if isinstance(seed, bool):
+        return int(seed)
+    if isinstance(seed, int | np.integer):
+        return int(min(max(int(seed), 0), MAX_SEED))
+    try:
+        value = float(seed)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    if math.isnan(value):
+        return 0
+    return int(min(max(value, 0.0), float(MAX_SEED)) + 0.5)
+
+
 # --------------------------------------------------------------------------- the two tasks
 
 
@@ -136,7 +158,7 @@ def make_tasks(seed: int = 0) -> tuple[Task, Task]:
     specialty is four tight clusters in the middle with the answers laid out differently, so
     a network that fits only them rewrites the boundaries its general answers rely on.
     """
-    rng = np.random.default_rng([int(seed), 1])
+    rng = np.random.default_rng([clamp_seed(seed), 1])
     tasks = []
     for name, centres, spread in (
         ("general", _GENERAL_CENTRES, _GENERAL_SPREAD),
@@ -326,9 +348,10 @@ def _pretrain(
     seed: int, *, steps: int, lr: float, batch_size: int, eval_every: int, wanted: set[int]
 ) -> _Pretrained:
     """Plain minibatch SGD on the general task: the same start for every strategy."""
+    seed = clamp_seed(seed)
     general, specialist = make_tasks(seed)
-    params = init_params(np.random.default_rng([int(seed), 2]))
-    batches = np.random.default_rng([int(seed), 3]).integers(0, _N_TRAIN, (steps, batch_size))
+    params = init_params(np.random.default_rng([seed, 2]))
+    batches = np.random.default_rng([seed, 3]).integers(0, _N_TRAIN, (steps, batch_size))
     rows = [(0, "pretrain", *_evaluate(params, general, specialist))]
     snapshots = {0: _copy(params)} if 0 in wanted else {}
     for t in range(1, steps + 1):
@@ -340,7 +363,7 @@ def _pretrain(
             rows.append((t, "pretrain", *_evaluate(params, general, specialist)))
         if t in wanted:
             snapshots[t] = _copy(params)
-    return _Pretrained(int(seed), general, specialist, params, steps, rows, snapshots)
+    return _Pretrained(seed, general, specialist, params, steps, rows, snapshots)
 
 
 def _copy(p: Params) -> Params:
@@ -496,7 +519,7 @@ def train(
         neighbours=neighbours,
         eval_every=eval_every,
         snapshot_steps=snapshot_steps,
-    )[(strategy, seed)]
+    )[(strategy, clamp_seed(seed))]
 
 
 def compare(
@@ -514,7 +537,8 @@ def compare(
     eval_every: int = int(DEFAULTS["eval_every"]),
     snapshot_steps: tuple[int, ...] = (),
 ) -> dict[tuple[str, int], Run]:
-    """Run several strategies over several seeds, pretraining once per seed.
+    """Run several strategies over several seeds, pretraining once per seed. Each seed is
+    taken through :func:`clamp_seed` (so -1 is 0 and 1.7 is 2) and keys the result so.
 
     Every strategy of a seed starts from the very same pretrained network (as
     :func:`simulate` would give it), so the comparison is like for like and the shared
@@ -541,9 +565,9 @@ def compare(
     )
     wanted = {int(v) for v in snapshot_steps if 0 <= v <= s["pretrain_steps"] + s["steps"]}
     runs = {}
-    for seed in seeds:
+    for seed in map(clamp_seed, seeds):
         pre = _pretrain(
-            int(seed),
+            seed,
             steps=s["pretrain_steps"],
             lr=s["learning_rate"],
             batch_size=s["batch_size"],
@@ -551,7 +575,7 @@ def compare(
             wanted=wanted,
         )
         for strategy in strategies:
-            runs[(strategy, int(seed))] = _finetune(
+            runs[(strategy, seed)] = _finetune(
                 pre,
                 strategy,
                 steps=s["steps"],
@@ -601,7 +625,8 @@ def simulate(
     rank
         ``adapter`` only: rank of the low-rank update (1–8); the adapter's size.
     seed
-        Seeds the data, the initial weights and the order of the examples.
+        Seeds the data, the initial weights and the order of the examples; a whole number
+        from 0 to :data:`MAX_SEED` (others are rounded and clamped, NaN is 0).
     pretrain_steps
         Steps of general pretraining before fine-tuning (1–2000).
     batch_size

@@ -62,7 +62,8 @@ class Settings:
             replay_fraction=fg.clamp("replay_fraction", self.replay_fraction),
             penalty=fg.clamp("penalty", self.penalty),
             rank=round(fg.clamp("rank", self.rank)),
-            seed=int(self.seed),
+            # The comparison runs seed, seed + 1, ...: all of them must be valid seeds.
+            seed=min(fg.clamp_seed(self.seed), fg.MAX_SEED - N_SEEDS + 1),
         )
 
     def own_setting(self, strategy: str) -> float | None:

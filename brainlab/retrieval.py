@@ -8,6 +8,7 @@ and the app the real all-MiniLM-L6-v2 (:func:`brainlab.embeddings.load_encoder`)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -477,7 +478,9 @@ class Retriever:
         """The query's embedding (the last few are remembered)."""
         vec = self._queries.get(query)
         if vec is None:
-            vec = np.asarray(self.encoder.encode([query])[0], dtype=np.float32)
+            # A lone surrogate or a NUL (from a link or a caller) would break the model's
+            # tokenizer: they count as spaces here.
+            vec = np.asarray(self.encoder.encode([clean_text(query)])[0], dtype=np.float32)
             if len(self._queries) > 32:
                 self._queries.pop(next(iter(self._queries)))
             self._queries[query] = vec
@@ -864,9 +867,47 @@ class RetrainCost:
 # --------------------------------------------------------------------------- editing and JSON
 
 
-def validate_doc(title: str, text: str, *, updated: str = "") -> list[str]:
+#: Characters no library text may hold: lone surrogates (half of a UTF-16 pair; they cannot
+#: be encoded, so the model and the page would fail on them) and control characters such
+#: as NUL, other than tab and newlines.
+_INVALID_CHARS = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def invalid_text(text: str) -> str:
+    """Why ``text`` cannot be library text (a lone surrogate or a control character such as
+    NUL), or ``""`` when it can."""
+    bad = _INVALID_CHARS.search(text)
+    if bad is None:
+        return ""
+    char = bad.group()
+    what = "half of a character pair" if "\ud800" <= char <= "\udfff" else "a control character"
+    return f"contains an invalid character (U+{ord(char):04X}, {what}) at position {bad.start()}"
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every character :func:`invalid_text` refuses replaced by a space."""
+    return _INVALID_CHARS.sub(" ", text)
+
+
+def _valid_date(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_doc(title: str, text: str, *, updated: str = "", topic: str = "") -> list[str]:
     """Problems with a document a user typed; empty when it can go in the library."""
     problems = []
+    for name, value in (("title", title), ("text", text), ("topic", topic), ("date", updated)):
+        why = invalid_text(value)
+        if why:
+            problems.append(f"The {name} {why}.")
+    if problems:
+        return problems
     if not title.strip():
         problems.append("The title is required.")
     elif len(title) > MAX_TITLE_CHARS:
@@ -875,8 +916,8 @@ def validate_doc(title: str, text: str, *, updated: str = "") -> list[str]:
         problems.append("The text is required.")
     elif len(text) > MAX_TEXT_CHARS:
         problems.append(f"The text is {len(text):,} characters; at most {MAX_TEXT_CHARS:,}.")
-    if updated and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
-        problems.append(f"The date {updated!r} is not in the form YYYY-MM-DD.")
+    if updated and not _valid_date(updated):
+        problems.append(f"The date {updated[:40]!r} is not a real date in the form YYYY-MM-DD.")
     return problems
 
 
@@ -904,6 +945,14 @@ def _reject_constant(name: str) -> Any:
     raise LibraryError(f"the file contains {name}, which is not allowed in a library")
 
 
+def _parse_int(digits: str) -> int:
+    # Python refuses to turn more than 4,300 digits into an int (a ValueError that is not a
+    # JSONDecodeError); no library needs a number anywhere near that long.
+    if len(digits.lstrip("-")) > 100:
+        raise LibraryError(f"The file holds a number {len(digits):,} digits long; not a library.")
+    return int(digits)
+
+
 def library_from_json(text: str | bytes) -> list[Doc]:
     """Parse and validate a library exported by :func:`library_to_json`.
 
@@ -919,7 +968,7 @@ def library_from_json(text: str | bytes) -> list[Doc]:
         except UnicodeDecodeError:
             raise LibraryError("The file is not UTF-8 text; export the library again.") from None
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise LibraryError(
             f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
@@ -956,7 +1005,9 @@ def library_from_json(text: str | bytes) -> list[Doc]:
         if doc_id in seen:
             raise LibraryError(f"Document {i}: the id {doc_id!r} appears twice.")
         seen.add(doc_id)
-        problems = validate_doc(raw["title"], raw["text"], updated=raw.get("updated", ""))
+        problems = validate_doc(
+            raw["title"], raw["text"], updated=raw.get("updated", ""), topic=raw.get("topic", "")
+        )
         if problems:
             raise LibraryError(f"Document {i} ({doc_id}): {' '.join(problems)}")
         docs.append(

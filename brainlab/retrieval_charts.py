@@ -6,6 +6,7 @@ module does not grow with one lab's figure.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,14 +67,17 @@ def embedding_map(
                 x=xy[idx, 0],
                 y=xy[idx, 1],
                 mode="markers",
-                name=topic_names.get(topic, topic or "Other"),
+                # Plotly draws legend and hover text as HTML (links included): names and
+                # labels come from the reader's library, so they are escaped (not quotes:
+                # plotly shows &quot; as it is, and a quote cannot open a tag).
+                name=html.escape(topic_names.get(topic, topic or "Other"), quote=False),
                 marker={
                     "size": 11,
                     "color": _TOPIC_COLOURS[i % len(_TOPIC_COLOURS)],
                     "symbol": _TOPIC_MARKERS[i % len(_TOPIC_MARKERS)],
                     "line": {"width": 1, "color": "rgba(0,0,0,0.45)"},
                 },
-                text=[labels[j] for j in idx],
+                text=[html.escape(labels[j], quote=False) for j in idx],
                 hovertemplate="%{text}<extra></extra>",
             )
         )
@@ -99,14 +103,14 @@ def embedding_map(
                 x=[qx],
                 y=[qy],
                 mode="markers",
-                name=query_label,
+                name=html.escape(query_label, quote=False),
                 marker={
                     "size": 20,
                     "symbol": "star",
                     "color": PALETTE["rag"],
                     "line": {"width": 1.5, "color": "white"},
                 },
-                hovertemplate=f"{query_label}<extra></extra>",
+                hovertemplate=f"{html.escape(query_label, quote=False)}<extra></extra>",
             )
         )
     fig.update_layout(legend={"orientation": "h", "y": -0.18, "yanchor": "top"})

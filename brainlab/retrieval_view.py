@@ -13,7 +13,6 @@ text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from brainlab.content import load_toml
 from brainlab.embeddings import MAX_WORD_PIECES
 from brainlab.retrieval_charts import embedding_map
 from brainlab.words import Words
+from brainlab.words import escape as escape_markdown
 
 #: The lab's words (content/retrieval_lab.toml).
 WORDS_FILE = "retrieval_lab.toml"
@@ -45,13 +45,8 @@ def say(w: Words, section: str, key: str, **values: Any) -> str:
     return rendered.format(**values) if values else rendered
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
-
-
-def escape(text: str) -> str:
-    """User text made inert for ``st.markdown``: every Markdown or directive character is
-    backslash-escaped (``st.markdown`` already shows HTML as text), newlines become spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+#: Kept here under its old name; the one escape of user text lives in brainlab/words.py.
+escape = escape_markdown
 
 
 def method_label(method: str, w: Words) -> str:

@@ -9,6 +9,7 @@ session state, so it runs the same in a test, a benchmark or a page::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from brainlab.content import VOCABULARIES, render
@@ -54,3 +55,24 @@ class Words:
     def chart_scale(self) -> float:
         """How much larger chart text is drawn: 1.0, or 1.25 in presenter mode (15 -> 18.75 px)."""
         return 1.25 if self.presenter else 1.0
+
+
+#: Every character that starts Markdown, a Streamlit directive (``:red[...]``), an HTML tag
+#: or entity, or an autolink (``https://``, ``www.``, ``name@host``).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^@&])")
+
+
+#: Where GitHub-flavoured Markdown turns bare text into a link (``https://``, ``www.``,
+#: ``name@host``): backslash escapes do not stop it (measured in Chromium), an invisible
+#: WORD JOINER (U+2060) inside the trigger does.
+_AUTOLINK = re.compile(r"(?i)(?:https?|ftp|mailto|xmpp)(?=:)|www(?=\.)|(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def escape(text: str) -> str:
+    """User text made inert for ``st.markdown``: every Markdown, directive, HTML or autolink
+    character is backslash-escaped and every autolink broken by an invisible WORD JOINER,
+    so links, images, colours, web and e-mail addresses show as plain text; newlines
+    become spaces."""
+    text = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", text)

@@ -145,7 +145,9 @@ def test_a_negative_price_gets_a_clear_message_and_the_rest_is_kept(at):
 
 def test_a_cleared_cell_is_reported_not_crashed(at):
     edit(at, {"output_tokens": None})
-    assert "Answer length, output_tokens): the value is missing" in at.error[0].value
+    assert "Answer length, output_tokens): the value is missing" in at.error[0].value.replace(
+        "\\", ""
+    )
     assert len(at.get("plotly_chart")) == CHARTS
 
 
@@ -258,3 +260,18 @@ def test_the_verdict_follows_the_numbers_at_every_horizon(months, preset):
     assert text.startswith("At "), text
     assert f"**{cheaper}** costs" in text, (months, preset, text)
     assert f"over {months} months" in text
+
+
+def test_a_crafted_csv_and_file_name_show_as_text(at):
+    """Issue 10, defect 4: links, a red alert and a remote image from a CSV stay text."""
+    crafted = "[click](https://evil.example) :red[SYSTEM ALERT] ![x](https://evil.example/p.png)"
+    at.session_state["cost_tabs"] = "Save or load"
+    at.run()
+    csv = f"key,value\n{crafted},1\n".encode()
+    at.get("file_uploader")[0].set_value((f"{crafted}.csv", csv, "text/csv")).run()
+    assert not at.exception, at.exception
+    shown = "\n".join(e.value for e in at.error)
+    assert "Nothing was changed" in shown and "unknown assumption" in shown
+    for live in ("](", "![", ":red[", "s://"):
+        assert live not in shown, shown
+    assert "\\:red\\[SYSTEM ALERT\\]" in shown  # shown, as text

@@ -134,7 +134,7 @@ def test_a_bad_row_falls_back_and_is_named():
     assert not c.valid and c.bad_keys == {"base_input_price"}
     assert c.p["base_input_price"] == 0.4 and c.p["queries_per_month"] == 5000
     text = cost_view.problems_text(c, Words())
-    assert "-1 is negative" in text and "0.4" in text
+    assert "\\-1 is negative" in text and "0.4" in text
     # Without a usable fallback, the default from content/ stands in.
     assert costs.checked(table, fallback={"base_input_price": -5}).p["base_input_price"] == 0.15
 
@@ -158,3 +158,38 @@ def test_spread_labels_keeps_order_and_gap():
     out = cost_charts.spread_labels({"a": 10.0, "b": 10.5, "c": 30.0}, gap=5.0)
     assert out["b"] - out["a"] >= 5.0 and out["c"] - out["b"] >= 5.0
     assert out["a"] < out["b"] < out["c"]
+
+
+#: What a crafted CSV put into the lab's messages (issue 10, defect 4): links, a red alert,
+#: a remote image, raw HTML.
+CRAFTED = (
+    "[click](https://evil.example) :red[SYSTEM ALERT] ![x](https://evil.example/p.png) "
+    "<img src=x onerror=alert(1)> www.evil.example admin@evil.example"
+)
+
+
+def inert(markdown: str) -> bool:
+    """None of CRAFTED's links, image, directive, tag or autolinks is left unescaped."""
+    live = ("](", "![", ":red[", " <img", "s://", "www.", "n@evil")
+    return not any(fragment in markdown for fragment in live)
+
+
+def test_a_crafted_file_name_and_cells_show_as_text():
+    w = Words()
+    table, problems = costs.from_csv(f"key,value\n{CRAFTED},1\nqueries_per_month,{CRAFTED}\n")
+    assert table is None and problems
+    refused = cost_view.import_note("error", CRAFTED + ".csv", w, problems=problems)
+    loaded = cost_view.import_note("ok", CRAFTED + ".csv", w, rows=3)
+    for text in (refused, loaded):
+        assert inert(text), text
+        assert "evil\\.example" in text  # still there, as text
+    assert refused.startswith("- Nothing was changed") and refused.count("\n- ") == len(problems)
+
+
+def test_problems_quoting_typed_values_show_as_text():
+    table = costs.default_assumptions().astype({"value": object})
+    table.loc[table.key == "queries_per_month", "value"] = CRAFTED
+    c = costs.checked(table)
+    assert not c.valid
+    bad = [line for line in cost_view.problems_text(c, Words()).splitlines() if "evil" in line]
+    assert bad and all(inert(line) for line in bad)

@@ -231,3 +231,16 @@ def test_summary_reports_what_is_kept(runs):
     assert rag["general_kept"] == 1.0
     assert table["general_kept"].between(0, 1).all()
     assert (table["seeds"] == len(SEEDS)).all()
+
+
+@pytest.mark.parametrize(
+    ("seed", "as_seed"),
+    [(-1, 0), (float("nan"), 0), (1.7, 2), (2.0, 2), ("x", 0), (float("inf"), fg.MAX_SEED)],
+)
+def test_any_seed_gives_a_run_of_a_valid_seed(seed, as_seed):
+    """Issue 10, defect 9: -1 and NaN raised ValueError, 1.7 a KeyError."""
+    assert fg.clamp_seed(seed) == as_seed
+    quick = {"steps": 5, "pretrain_steps": 5, "eval_every": 5}
+    curve = fg.simulate("naive", seed=seed, **quick)
+    pd.testing.assert_frame_equal(curve, fg.simulate("naive", seed=as_seed, **quick))
+    assert list(fg.compare(("naive",), seeds=(seed,), **quick)) == [("naive", as_seed)]

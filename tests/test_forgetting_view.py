@@ -252,3 +252,9 @@ def test_world_and_human_figures(w):
     # No internal file names in what a learner reads.
     for ref in refs["reference"]:
         assert ".csv" not in ref["source"] and ".md" not in ref["source"]
+
+
+@pytest.mark.parametrize("seed", [-1, float("nan"), 1.7, 10**12])
+def test_a_broken_seed_from_a_link_is_clamped(seed):
+    s = Settings(seed=seed).clamped()
+    assert s.seed >= 0 and all(fg.clamp_seed(k) == k for k in s.seeds)

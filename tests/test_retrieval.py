@@ -377,6 +377,12 @@ def test_validate_doc_messages():
     assert rt.validate_doc(" ", "") == ["The title is required.", "The text is required."]
     assert "at most 5,000" in rt.validate_doc("T", "x" * 5001)[0]
     assert "YYYY-MM-DD" in rt.validate_doc("T", "x", updated="yesterday")[0]
+    assert rt.validate_doc("T", "x", updated="2024-02-29") == []
+    assert "not a real date" in rt.validate_doc("T", "x", updated="2024-13-01")[0]
+    assert "U+D800" in rt.validate_doc("T", "a\ud800b")[0]
+    assert "U+0000" in rt.validate_doc("T\x00", "ok")[0]
+    # Tabs, newlines, right-to-left and emoji are ordinary text.
+    assert rt.validate_doc("T", "line\n\tשלום עולם 🙂\r\n") == []
 
 
 def test_new_doc_ids_are_unique_slugs():
@@ -410,6 +416,15 @@ def test_json_round_trip_keeps_every_field():
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         (b"\xff\xfe", "not UTF-8"),
         ("[1]", "not an object"),
+        # A JSON-escaped lone surrogate and a NUL byte are valid JSON, not valid text.
+        ('[{"id": "a", "title": "t", "text": "x\\ud800y"}]', "U\\+D800, half of a character"),
+        ('[{"id": "a", "title": "t\\u0000", "text": "x"}]', "title contains .*U\\+0000"),
+        ('[{"id": "a", "title": "t", "text": "x", "topic": "\\udfff"}]', "topic contains"),
+        ('[{"id": "a", "title": "t", "text": "x", "updated": "2024-99-99"}]', "not a real date"),
+        ('[{"id": "a", "title": "t", "text": "x", "updated": "2023-02-29"}]', "not a real date"),
+        # Python refuses to parse ints of more than 4,300 digits (a bare ValueError).
+        ('[{"id": "a", "title": "t", "text": "x", "n": ' + "9" * 5000 + "}]", "5,000 digits"),
+        ("[" + "-" + "1" * 4301 + "]", "digits long"),
     ],
 )
 def test_malformed_json_gives_a_clear_message(payload, message):

@@ -230,3 +230,42 @@ def test_the_stage_reads_as_english_in_both_vocabularies(vocab):
     assert "{{" not in shown and "}}" not in shown
     assert "(number of pages fetched)" not in shown
     assert doubled(shown) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A lone surrogate \ud800 here.", "A NUL \x00 byte.", "Clear text."],
+)
+def test_invalid_text_is_refused_at_import(at, text):
+    open_tab(at, "The whole library")
+    payload = json.dumps([{"id": "bad", "title": "Bad doc", "text": text}], ensure_ascii=True)
+    at.get("file_uploader")[0].set_value(("bad.json", payload.encode(), "application/json")).run()
+    assert not at.exception, at.exception
+    if text == "Clear text.":
+        assert any("Imported 1 documents" in s.value for s in at.success)
+        return
+    assert any(
+        "Could not import bad.json" in plain(e.value) and "invalid character" in plain(e.value)
+        for e in at.error
+    )
+    assert "The library holds 1 documents" not in texts(at)
+
+
+def test_a_library_that_cannot_be_indexed_still_offers_reset_and_import(at):
+    ask(at, "How much does the K210 kettle cost?")
+    open_tab(at, "The whole library")
+    from brainlab import retrieval as rt
+
+    state = at.session_state["retrieval_lab_state"]
+    # A document that slipped past the import check (as a lone surrogate once did): the
+    # index cannot be built from it.
+    state.library = [rt.Doc("bad", "Bad", "broken \ud800 text")]
+    state.retriever = None
+    at.run()
+    assert not at.exception, at.exception
+    assert any("This library cannot be searched" in e.value for e in at.error)
+    assert at.get("file_uploader"), "the import must be drawn"
+    at.button(key="retrieval_reset").click().run()
+    assert not at.exception, at.exception
+    assert not any("cannot be searched" in e.value for e in at.error)
+    assert "K210" in rag_answer(at)

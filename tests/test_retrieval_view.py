@@ -108,7 +108,7 @@ def test_hit_line_is_one_line_with_score_title_and_date():
 def test_user_text_is_escaped_in_hit_lines():
     line = view.hit_line(1, hit(title="<b>*x*</b>", sentence="[a](http://x)"), Words())
     assert "\\<b\\>\\*x\\*\\</b\\>" in line.headline
-    assert line.sentence == "\\[a\\]\\(http\\://x\\)"
+    assert line.sentence == "\\[a\\]\\(http\u2060\\://x\\)"  # U+2060 breaks the autolink
 
 
 def test_library_box_names_the_answer_and_its_sources():
@@ -137,3 +137,36 @@ def test_follow_doc_takes_the_first_fetched_document_in_the_library():
 
 def test_method_labels_are_short():
     assert [view.method_label(m, Words()) for m in rt.METHODS] == ["Meaning", "Words", "Both"]
+
+
+def test_links_and_addresses_in_user_text_stay_text():
+    shown = view.escape(
+        "Write to admin@evil.example or see https://evil.example and www.evil.example"
+    )
+    for live in ("n@evil", "s://", "www.", "&"):
+        assert live not in shown, shown
+    assert view.escape("Tom & Jerry") == "Tom \\& Jerry"
+
+
+def test_map_legend_and_hover_text_from_a_library_are_not_html():
+    import numpy as np
+
+    from brainlab.retrieval_charts import embedding_map
+
+    evil = '<a href="https://evil.example">x</a><img src=x onerror=alert(1)>'
+    fig = embedding_map(
+        xy=np.zeros((2, 2)),
+        topics=[evil, "other"],
+        topic_names={},
+        labels=[evil, "fine"],
+        query_xy=np.zeros(2),
+        top=[0],
+        title="t",
+        x_title="x",
+        y_title="y",
+        query_label="<b>q</b>",
+    )
+    drawn = [str(t.name) for t in fig.data] + [str(x) for t in fig.data for x in (t.text or ())]
+    drawn += [str(t.hovertemplate) for t in fig.data]
+    assert any("&lt;a href" in d for d in drawn)
+    assert not any("<a " in d or "<img" in d or "<b>" in d for d in drawn), drawn

@@ -95,7 +95,7 @@ class CostState:
     preset_seen: str | None = None
     slider_seen: dict[str, float] = field(default_factory=dict)
     upload_seen: str | None = None
-    import_note: tuple[str, list[str]] | None = None
+    import_note: tuple[str, str] | None = None  # ("ok" or "error", the message)
     last_good: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -332,11 +332,11 @@ def files(s: CostState, table: pd.DataFrame, w: Words) -> None:
         )
     _import(s, upload, w)
     if s.import_note:
-        kind, lines = s.import_note
+        kind, text = s.import_note
         if kind == "ok":
-            st.success(lines[0], icon=":material/check_circle:")
+            st.success(text, icon=":material/check_circle:")
         else:
-            st.error("\n".join(f"- {line}" for line in lines), icon=":material/error:")
+            st.error(text, icon=":material/error:")
 
 
 def _import(s: CostState, upload: Any, w: Words) -> None:
@@ -347,13 +347,13 @@ def _import(s: CostState, upload: Any, w: Words) -> None:
     if s.upload_seen == upload.file_id:
         return
     s.upload_seen = upload.file_id
-    name = str(upload.name)[:80]
+    name = str(upload.name)
     table, problems = costs.from_csv(upload.getvalue())
     if table is None:
-        s.import_note = ("error", [view.say(w, "controls", "import_failed", file=name), *problems])
+        s.import_note = ("error", view.import_note("error", name, w, problems=problems))
         return
     s.load(table)
-    s.import_note = ("ok", [view.say(w, "controls", "import_ok", rows=len(table), file=name)])
+    s.import_note = ("ok", view.import_note("ok", name, w, rows=len(table)))
     st.rerun(scope="fragment")
 
 

@@ -468,8 +468,16 @@ def stage(page: Lesson) -> None:
         current = lab()
         size, overlap, problem = _chunking(current, w)
         settings = Settings(top_k, method, current.min_sim, size, overlap)
-        index = retriever(settings)
-        hits = index.search(question, k=top_k, method=method) if question else []
+        try:
+            index = retriever(settings)
+            hits = index.search(question, k=top_k, method=method) if question else []
+        except Exception as exc:  # a library that cannot be searched must
+            # never lock the reader out: say why, and offer reset and import right here.
+            current.retriever = None
+            error = escape(str(exc))[:300]
+            st.error(say(words("update")["index_failed"], error=error))
+            library_panel(w)
+            return
         labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
         # Arriving on the step about editing opens the edit panel's tab; leaving it, the
         # fetched chunks'. In between, the reader's own choice holds.
@@ -800,7 +808,8 @@ def library_panel(w: Words) -> None:
     with mid:
         st.download_button(
             u["export"],
-            rt.library_to_json(current.library),
+            # "replace": a library that holds a broken character must still be exportable.
+            rt.library_to_json(current.library).encode("utf-8", errors="replace"),
             file_name="library.json",
             mime="application/json",
             key="retrieval_export",
