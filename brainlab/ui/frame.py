@@ -7,9 +7,12 @@ rerun's one :class:`~brainlab.words.Words` value, which pages read with ``ui.wor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
+from brainlab import share
 from brainlab.content import VOCABULARIES, load_toml
 from brainlab.ui.context import (
     PRESENTER_KEY,
@@ -75,12 +78,108 @@ def draw_sidebar() -> Words:
             bind="query-params",
             help=words["presenter_help"],
         )
+        share_panel()
     value = build_words()
     set_words(value)
     frame_begins()
     with st.sidebar:
+        if value.presenter:
+            class_address()
         sidebar_score()  # the running checkpoint score (issue 6)
         st.caption(words["footer"])
     if value.presenter:
         st.html(_PRESENTER_CSS)
     return value
+
+
+# --------------------------------------------------------------------------- sharing
+
+SHARE_KEY = "share_popover"
+#: Widths of the QR code in pixels: in the panel, and shown large for a room.
+QR_SMALL = 220
+QR_LARGE = 520
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _server_address() -> str:
+    return str(st.get_option("server.address") or "")
+
+
+def _port() -> int:
+    return int(st.get_option("server.port") or 8501)
+
+
+def page_address() -> str:
+    """The current page's address without its query string.
+
+    ``st.context.url`` is the address in the reader's browser. Opened as ``localhost`` on
+    a server that listens on the network, the machine's LAN address replaces it, so the
+    link also works on a student's phone.
+    """
+    url = st.context.url or f"http://localhost:{_port()}"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    served = _server_address()
+    if host in _LOOPBACK and served not in _LOOPBACK:
+        netloc = f"{share.lan_address()}:{parts.port}" if parts.port else share.lan_address()
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def current_link() -> str:
+    """The full link to the current view: page address and the current query string."""
+    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return share.view_link(page_address(), params)
+
+
+def _qr(text: str, width: int, caption: str | None = None) -> None:
+    # An <img> of the SVG (st.image turns the string into a data URI): no HTML or
+    # script of ours or of the link's text reaches the page.
+    st.image(share.qr_svg(text), width=width, caption=caption)
+
+
+def _large_qr(link: str, words: dict[str, Any]) -> None:
+    _qr(link, QR_LARGE)
+    st.code(link, language=None, wrap_lines=True)
+
+
+def share_panel() -> None:
+    """The sidebar's "Share this view" popover: the link and its QR code. Opening it
+    reruns the whole app (``on_change="rerun"``), so the link is the view of that moment,
+    also after a lab's fragment has rerun on its own."""
+    words = load_toml("ui.toml")["share"]
+    panel = st.popover(
+        words["label"],
+        icon=":material/qr_code_2:",
+        help=words["help"],
+        key=SHARE_KEY,
+        on_change="rerun",
+        width="stretch",
+    )
+    if not panel.open:
+        return
+    link = current_link()
+    with panel:
+        st.caption(words["intro"])
+        st.code(link, language=None, wrap_lines=True)
+        _qr(link, QR_SMALL, words["qr_caption"])
+        if st.button(
+            words["large"],
+            key="share_large",
+            icon=":material/fullscreen:",
+            help=words["large_help"],
+        ):
+            st.dialog(words["large_title"], width="large")(_large_qr)(link, words)
+
+
+def class_address() -> None:
+    """Presenter mode: the address students open on their own devices, and its QR code."""
+    words = load_toml("ui.toml")["share"]
+    link = share.class_link(share.lan_address(), _port())
+    st.caption(f"**{words['class_title']}**")
+    st.code(link, language=None, wrap_lines=True)
+    _qr(link, QR_SMALL)
+    st.caption(words["class_caption"])
+    served = _server_address()
+    if served in _LOOPBACK:
+        st.caption(words["local_only"].format(address=served))

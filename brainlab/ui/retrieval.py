@@ -165,10 +165,11 @@ def _pick_example() -> None:
 def query_box(w: Words) -> str:
     """The question box; returns the (checked) question."""
     q = words("query")
-    st.session_state.setdefault("retrieval_query", FIRST_QUESTION)
     question = st.text_input(
         q["label"],
+        FIRST_QUESTION,
         key="retrieval_query",
+        bind="query-params",  # a shared link asks the same question
         placeholder=q["placeholder"],
         help=q["help"],
         icon=":material/search:",
