@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -61,6 +61,7 @@ def draw_sidebar() -> Words:
     """
     words = load_toml("ui.toml")["sidebar"]
     with st.sidebar:
+        share_panel()  # first: its panel opens downwards and needs the room below
         st.segmented_control(
             words["vocab_label"],
             options=list(VOCABULARIES),
@@ -78,7 +79,6 @@ def draw_sidebar() -> Words:
             bind="query-params",
             help=words["presenter_help"],
         )
-        share_panel()
     value = build_words()
     set_words(value)
     frame_begins()
@@ -126,10 +126,24 @@ def page_address() -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+def current_query() -> list[tuple[str, str]]:
+    """The query string in the reader's address bar, as ``(name, value)`` pairs.
+
+    Bound widgets write their values into the browser's address bar; ``st.query_params``
+    on the server keeps the values the page was opened with. The browser sends its
+    current query string with every rerun: that is the one to share.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return parse_qsl(ctx.query_string, keep_blank_values=True)
+
+
 def current_link() -> str:
     """The full link to the current view: page address and the current query string."""
-    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
-    return share.view_link(page_address(), params)
+    return share.view_link(page_address(), current_query())
 
 
 def _qr(text: str, width: int, caption: str | None = None) -> None:
@@ -159,10 +173,13 @@ def share_panel() -> None:
     if not panel.open:
         return
     link = current_link()
-    with panel:
+    # The code beside the link, so the panel fits a 720 px high screen under its button.
+    code, text = panel.columns([QR_SMALL, 300], gap="medium")
+    with code:
+        _qr(link, QR_SMALL, words["qr_caption"])
+    with text:
         st.caption(words["intro"])
         st.code(link, language=None, wrap_lines=True)
-        _qr(link, QR_SMALL, words["qr_caption"])
         if st.button(
             words["large"],
             key="share_large",
