@@ -7,7 +7,6 @@ rerun's one :class:`~brainlab.words.Words` value, which pages read with ``ui.wor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import streamlit as st
@@ -95,9 +94,12 @@ def draw_sidebar() -> Words:
 # --------------------------------------------------------------------------- sharing
 
 SHARE_KEY = "share_popover"
+LARGE_KEY = "share_show_large"
 #: Widths of the QR code in pixels: in the panel, and shown large for a room.
 QR_SMALL = 220
-QR_LARGE = 520
+QR_LARGE = 480
+#: The class address's code in presenter mode: it fits under the sidebar's controls.
+QR_CLASS = 160
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -152,9 +154,16 @@ def _qr(text: str, width: int, caption: str | None = None) -> None:
     st.image(share.qr_svg(text), width=width, caption=caption)
 
 
-def _large_qr(link: str, words: dict[str, Any]) -> None:
-    _qr(link, QR_LARGE)
+def _large_qr(link: str) -> None:
     st.code(link, language=None, wrap_lines=True)
+    _qr(link, QR_LARGE)
+
+
+def _show_large() -> None:
+    # A callback runs before the script: the popover can still be closed, so it does not
+    # stay open over the dialog.
+    st.session_state[SHARE_KEY] = False
+    st.session_state[LARGE_KEY] = True
 
 
 def share_panel() -> None:
@@ -170,6 +179,8 @@ def share_panel() -> None:
         on_change="rerun",
         width="stretch",
     )
+    if st.session_state.pop(LARGE_KEY, False):
+        st.dialog(words["large_title"], width="large")(_large_qr)(current_link())
     if not panel.open:
         return
     link = current_link()
@@ -180,22 +191,21 @@ def share_panel() -> None:
     with text:
         st.caption(words["intro"])
         st.code(link, language=None, wrap_lines=True)
-        if st.button(
+        st.button(
             words["large"],
             key="share_large",
             icon=":material/fullscreen:",
             help=words["large_help"],
-        ):
-            st.dialog(words["large_title"], width="large")(_large_qr)(link, words)
+            on_click=_show_large,
+        )
 
 
 def class_address() -> None:
     """Presenter mode: the address students open on their own devices, and its QR code."""
     words = load_toml("ui.toml")["share"]
     link = share.class_link(share.lan_address(), _port())
-    st.caption(f"**{words['class_title']}**")
-    st.code(link, language=None, wrap_lines=True)
-    _qr(link, QR_SMALL)
+    st.caption(f"**{words['class_title']}:** `{link}`")
+    _qr(link, QR_CLASS)
     st.caption(words["class_caption"])
     served = _server_address()
     if served in _LOOPBACK:
