@@ -15,9 +15,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import streamlit as st
 
 from brainlab import preload
-from brainlab.content import load_site
 from brainlab.ui import draw_sidebar
-from brainlab.ui.frame import page_config
+from brainlab.ui.frame import app_pages, page_config
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
@@ -25,17 +24,7 @@ from brainlab.ui.frame import page_config
 # from fonts.gstatic.com at first paint, which an offline classroom cannot reach.
 page_config()
 
-pages = [
-    st.Page(
-        spec.script,
-        title=spec.title,
-        icon=spec.icon,
-        url_path=spec.url_path,
-        default=(index == 0),
-    )
-    for index, spec in enumerate(load_site())
-]
-current = st.navigation(pages)
+current = st.navigation(app_pages())
 draw_sidebar()
 try:
     current.run()

@@ -6,7 +6,7 @@ Pages import from here; the rest of the package stays free of streamlit.
 from brainlab.ui.context import presenter_mode, vocab, words
 from brainlab.ui.frame import draw_sidebar
 from brainlab.ui.quiz import checkpoint
-from brainlab.ui.stage import current_step, step_key, stepper
+from brainlab.ui.stage import step_key, stepper
 from brainlab.ui.widgets import (
     chart,
     diagram,
@@ -25,7 +25,6 @@ from brainlab.ui.widgets import (
 __all__ = [
     "chart",
     "checkpoint",
-    "current_step",
     "diagram",
     "draw_sidebar",
     "glossary",

@@ -67,22 +67,10 @@ def enter_frame() -> None:
     its ``url_path``, which is its file name, so the address stays the same); the sidebar
     is then drawn here, in the same run, so no click of this run is lost.
     """
-    from brainlab.content import load_site
-    from brainlab.ui.frame import draw_sidebar, page_config
+    from brainlab.ui.frame import app_pages, draw_sidebar, page_config
 
     page_config()
-    st.navigation(
-        [
-            st.Page(
-                spec.script,
-                title=spec.title,
-                icon=spec.icon,
-                url_path=spec.url_path,
-                default=(i == 0),
-            )
-            for i, spec in enumerate(load_site())
-        ]
-    )
+    st.navigation(app_pages())
     draw_sidebar()
 
 

@@ -388,6 +388,17 @@ def verdict_box(v: view.Verdict) -> None:
 
 
 def strategy_pills(w: Words) -> list[str]:
+    """The lines to show: five choices in a pop-over, so the step card keeps its screen."""
+    with st.popover(
+        view.say(w, "controls.strategies_label"),
+        icon=":material/stacked_line_chart:",
+        help=view.say(w, "controls.strategies_help"),
+        width="stretch",
+    ):
+        return _pills(w)
+
+
+def _pills(w: Words) -> list[str]:
     picked = st.pills(
         view.say(w, "controls.strategies_label"),
         options=list(fg.STRATEGIES),

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import streamlit as st
 
 from brainlab import share
-from brainlab.content import VOCABULARIES, load_toml
+from brainlab.content import VOCABULARIES, load_site, load_toml
 from brainlab.ui.context import (
     PRESENTER_KEY,
     VOCAB_KEY,
@@ -51,6 +51,23 @@ def page_config() -> None:
         page_icon=str(Path(__file__).resolve().parents[2] / "assets" / "favicon.png"),
         layout="wide",
     )
+
+
+def app_pages() -> list[st.Page]:
+    """Every page of the app, in menu order (content/site.toml); the first is the home page.
+
+    A page's ``url_path`` is its file name (see ``context.enter_frame``).
+    """
+    return [
+        st.Page(
+            spec.script,
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=(index == 0),
+        )
+        for index, spec in enumerate(load_site())
+    ]
 
 
 def draw_sidebar() -> Words:

@@ -44,12 +44,6 @@ def _switch(target: PageSpec) -> None:
     st.switch_page(target.script, query_params=keep)
 
 
-def current_step(page: Lesson) -> Step:
-    """The step the reader is on (the first one before the stepper is drawn)."""
-    n = st.session_state.get(step_key(page)) or 1
-    return page.steps[min(max(int(n), 1), len(page.steps)) - 1]
-
-
 def stepper(page: Lesson, *, read_more: bool = True) -> Step:
     """Draw the step card of ``page`` and return the step the reader is on.
 

@@ -210,3 +210,22 @@ def assert_clean(visit: PageVisit) -> None:
         if not (e.startswith("Failed to load resource") and "404" in e)
     ]
     assert not errors, errors
+
+
+def main(page):
+    """The page's main area (not the sidebar)."""
+    return page.locator('[data-testid="stMainBlockContainer"]')
+
+
+def scrolled(page) -> int:
+    """How far the main area is scrolled (Streamlit scrolls it, not the document)."""
+    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
+
+
+def assert_in_viewport(page, locator, what: str) -> None:
+    """``locator``'s bounding box lies wholly inside the window: seen with no scrolling."""
+    box = locator.bounding_box()
+    assert box is not None, f"{what} is not drawn"
+    size = page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)

@@ -16,8 +16,10 @@ from tests.browser.harness import (
     NARROW,
     SCREENSHOTS,
     assert_clean,
+    assert_in_viewport,
     horizontal_overflow,
     open_page,
+    scrolled,
     wait_idle,
 )
 
@@ -25,29 +27,8 @@ SPEC = page_spec("cost_lab")
 HEIGHT = 720  # a classroom projector
 
 
-@pytest.fixture(scope="module")
-def warm_app_url(browser, app_url):
-    """The app's URL after one visit to its root page (see harness.open_app_page)."""
-    visit = open_page(browser, app_url + "/")
-    wait_idle(visit.page)
-    visit.page.context.close()
-    return app_url
-
-
 def verdict_text(page) -> str:
     return page.locator(".st-key-cost_verdict").inner_text()
-
-
-def scrolled(page) -> int:
-    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
-
-
-def assert_in_viewport(page, locator, what: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{what} is not drawn"
-    size = page.viewport_size
-    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
 
 
 def stage(page) -> dict[str, object]:
@@ -85,8 +66,8 @@ def wait_verdict_change(page, before: str) -> None:
     wait_idle(page)
 
 
-def test_the_whole_stage_shares_the_first_screen(browser, warm_app_url):
-    visit, page = open_stage(browser, warm_app_url)
+def test_the_whole_stage_shares_the_first_screen(browser, app_url):
+    visit, page = open_stage(browser, app_url)
     for what, locator in stage(page).items():
         assert_in_viewport(page, locator, what)
     assert "30,000 questions a month" in verdict_text(page)
@@ -95,8 +76,8 @@ def test_the_whole_stage_shares_the_first_screen(browser, warm_app_url):
     page.context.close()
 
 
-def test_a_slider_changes_the_verdict_and_chart_in_view(browser, warm_app_url):
-    visit, page = open_stage(browser, warm_app_url)
+def test_a_slider_changes_the_verdict_and_chart_in_view(browser, app_url):
+    visit, page = open_stage(browser, app_url)
     before = verdict_text(page)
     thumb = page.locator(".st-key-cost_sliders").get_by_role("slider").first
     thumb.focus()
@@ -108,8 +89,8 @@ def test_a_slider_changes_the_verdict_and_chart_in_view(browser, warm_app_url):
     page.context.close()
 
 
-def test_a_table_cell_edit_changes_the_verdict_and_chart_in_view(browser, warm_app_url):
-    visit, page = open_stage(browser, warm_app_url)
+def test_a_table_cell_edit_changes_the_verdict_and_chart_in_view(browser, app_url):
+    visit, page = open_stage(browser, app_url)
     before = verdict_text(page)
     grid = page.locator(".st-key-cost_table [data-testid='stDataFrame']").first
     box = grid.bounding_box()
@@ -137,9 +118,9 @@ def test_a_table_cell_edit_changes_the_verdict_and_chart_in_view(browser, warm_a
     ("theme", "width"),
     [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
 )
-def test_every_step_screenshot(browser, warm_app_url, theme, width):
+def test_every_step_screenshot(browser, app_url, theme, width):
     steps = load_lesson("cost_lab").steps
-    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}", theme=theme, width=width)
+    visit = open_page(browser, f"{app_url}/{SPEC.url_path}", theme=theme, width=width)
     page = visit.page
     page.set_viewport_size({"width": width, "height": HEIGHT if width == DESKTOP else 800})
     wait_idle(page)

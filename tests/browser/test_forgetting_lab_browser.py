@@ -18,39 +18,17 @@ from tests.browser.harness import (
     NARROW,
     SCREENSHOTS,
     assert_clean,
+    assert_in_viewport,
     horizontal_overflow,
+    main,
     open_page,
+    scrolled,
     wait_idle,
 )
 
 SPEC = page_spec("forgetting_lab")
 HEIGHT = 720  # a classroom projector
 REVEAL = "Train the network and reveal"
-
-
-@pytest.fixture(scope="module")
-def warm_app_url(browser, app_url):
-    """The app's URL after one visit to its root page (see harness.open_app_page)."""
-    visit = open_page(browser, app_url + "/")
-    wait_idle(visit.page)
-    visit.page.context.close()
-    return app_url
-
-
-def main(page):
-    return page.locator('[data-testid="stMainBlockContainer"]')
-
-
-def scrolled(page) -> int:
-    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
-
-
-def assert_in_viewport(page, locator, what: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{what} is not drawn"
-    size = page.viewport_size
-    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
 
 
 def verdict(page):
@@ -82,8 +60,8 @@ def reveal(page) -> None:
     wait_idle(page)
 
 
-def test_guess_reveal_and_a_slider_show_their_effect_in_view(browser, warm_app_url):
-    visit = open_lab(browser, warm_app_url)
+def test_guess_reveal_and_a_slider_show_their_effect_in_view(browser, app_url):
+    visit = open_lab(browser, app_url)
     page = visit.page
     guess = main(page).locator('[data-testid="stSlider"]').filter(has_text="Your guess")
     assert_in_viewport(page, guess, "the guess slider")
@@ -123,8 +101,8 @@ def test_guess_reveal_and_a_slider_show_their_effect_in_view(browser, warm_app_u
     page.context.close()
 
 
-def test_the_map_tab_marks_wrong_answers_and_agrees_with_the_verdict(browser, warm_app_url):
-    visit = open_lab(browser, warm_app_url)
+def test_the_map_tab_marks_wrong_answers_and_agrees_with_the_verdict(browser, app_url):
+    visit = open_lab(browser, app_url)
     page = visit.page
     reveal(page)
     main(page).get_by_role("tab", name="Inside the network").click()
@@ -142,9 +120,9 @@ def test_the_map_tab_marks_wrong_answers_and_agrees_with_the_verdict(browser, wa
     ("theme", "width"),
     [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
 )
-def test_every_step_screenshot(browser, warm_app_url, theme, width):
+def test_every_step_screenshot(browser, app_url, theme, width):
     steps = load_lesson("forgetting_lab").steps
-    visit = open_lab(browser, warm_app_url, theme=theme, width=width)
+    visit = open_lab(browser, app_url, theme=theme, width=width)
     page = visit.page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for n, step in enumerate(steps, start=1):

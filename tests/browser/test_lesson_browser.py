@@ -16,6 +16,7 @@ from tests.browser.harness import (
     NARROW,
     SCREENSHOTS,
     assert_clean,
+    assert_in_viewport,
     open_app_page,
     wait_idle,
 )
@@ -23,14 +24,6 @@ from tests.browser.harness import (
 LESSON = load_lesson("two_ways")
 SPEC = page_spec("two_ways")
 HEIGHT = 720
-
-
-def assert_in_viewport(page, locator, what: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{what} is not drawn"
-    size = page.viewport_size
-    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
 
 
 def card(page):

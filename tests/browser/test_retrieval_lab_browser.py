@@ -16,30 +16,17 @@ from tests.browser.harness import (
     NARROW,
     SCREENSHOTS,
     assert_clean,
+    assert_in_viewport,
     horizontal_overflow,
+    main,
     open_app_page,
+    scrolled,
     wait_idle,
 )
 
 SPEC = page_spec("retrieval_lab")
 HEIGHT = 720  # a classroom projector
 MODEL_TIMEOUT = 180_000  # the first visit on a fresh server loads the model
-
-
-def main(page):
-    return page.locator('[data-testid="stMainBlockContainer"]')
-
-
-def scrolled(page) -> int:
-    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
-
-
-def assert_in_viewport(page, locator, what: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{what} is not drawn"
-    size = page.viewport_size
-    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
 
 
 def stage(page):

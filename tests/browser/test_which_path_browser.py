@@ -18,7 +18,10 @@ from tests.browser.harness import (
     NARROW,
     SCREENSHOTS,
     assert_clean,
+    assert_in_viewport,
+    main,
     open_page,
+    scrolled,
     wait_idle,
 )
 
@@ -26,33 +29,8 @@ SPEC = page_spec("which_path")
 HEIGHT = 720  # a classroom projector
 
 
-@pytest.fixture(scope="module")
-def warm_app_url(browser, app_url):
-    """The app's URL after one visit to its root page (see harness.open_app_page)."""
-    visit = open_page(browser, app_url + "/")
-    wait_idle(visit.page)
-    visit.page.context.close()
-    return app_url
-
-
-def main(page):
-    return page.locator('[data-testid="stMainBlockContainer"]')
-
-
 def headline(page) -> str:
     return main(page).locator('[data-testid="stHeading"] h3').first.inner_text().strip()
-
-
-def scrolled(page) -> int:
-    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
-
-
-def assert_in_viewport(page, locator, what: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{what} is not drawn"
-    size = page.viewport_size
-    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
 
 
 def result(page):
@@ -70,8 +48,8 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_a_scenario_and_an_answer_change_the_result_in_view(browser, warm_app_url):
-    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}")
+def test_a_scenario_and_an_answer_change_the_result_in_view(browser, app_url):
+    visit = open_page(browser, f"{app_url}/{SPEC.url_path}")
     page = visit.page
     page.set_viewport_size({"width": DESKTOP, "height": HEIGHT})
     wait_idle(page)
@@ -102,9 +80,9 @@ def test_a_scenario_and_an_answer_change_the_result_in_view(browser, warm_app_ur
     ("theme", "width"),
     [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
 )
-def test_every_step_screenshot(browser, warm_app_url, theme, width):
+def test_every_step_screenshot(browser, app_url, theme, width):
     steps = load_lesson("which_path").steps
-    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}", theme=theme, width=width)
+    visit = open_page(browser, f"{app_url}/{SPEC.url_path}", theme=theme, width=width)
     page = visit.page
     page.set_viewport_size({"width": width, "height": HEIGHT if width == DESKTOP else 800})
     wait_idle(page)
@@ -123,8 +101,8 @@ def test_every_step_screenshot(browser, warm_app_url, theme, width):
     page.context.close()
 
 
-def test_a_checkpoint_answer_keeps_score(browser, warm_app_url):
-    visit = open_page(browser, f"{warm_app_url}/{SPEC.url_path}")
+def test_a_checkpoint_answer_keeps_score(browser, app_url):
+    visit = open_page(browser, f"{app_url}/{SPEC.url_path}")
     page = visit.page
     wait_idle(page)
     # The page's first question, answered right (its key, in the default vocabulary).
