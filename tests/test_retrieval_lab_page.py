@@ -269,3 +269,46 @@ def test_a_library_that_cannot_be_indexed_still_offers_reset_and_import(at):
     assert not at.exception, at.exception
     assert not any("cannot be searched" in e.value for e in at.error)
     assert "K210" in rag_answer(at)
+
+
+def fetched(app) -> list[str]:
+    """The fetched chunks' lines on the stage, in order."""
+    return [m.value for m in app.markdown if "** · " in m.value and "**\\[" in m.value]
+
+
+def test_a_shared_link_reproduces_the_question_settings_and_fetched_pages(at):
+    question = "How many days do I have to return a product?"
+    ask(at, question)
+    at.button_group(key="retrieval_method").set_value("lexical").run()
+    at.slider(key="retrieval_top_k").set_value(5).run()
+    open_tab(at, "How documents are cut")
+    at.slider(key="retrieval_chunk_size").set_value(40).run()
+    at.slider(key="retrieval_chunk_overlap").set_value(10).run()
+    open_tab(at, "Map")  # the chunking tab closed: the lab keeps its values
+    pages, answer = fetched(at), rag_answer(at)
+    assert len(pages) == 5
+    # What the bound controls put in the address bar (Streamlit writes a segmented
+    # control's option by its label), opened in a new session:
+    link = {
+        "retrieval_query": question,
+        "retrieval_method": "Words",
+        "retrieval_top_k": "5",
+        "retrieval_chunk_size": "40",
+        "retrieval_chunk_overlap": "10",
+    }
+    shared = run_page("retrieval_lab", timeout=TIMEOUT, query=link)
+    assert not shared.exception, shared.exception
+    assert shared.text_input(key="retrieval_query").value == question
+    assert shared.button_group(key="retrieval_method").value == "lexical"
+    assert shared.slider(key="retrieval_top_k").value == 5
+    index = shared.session_state["retrieval_lab_state"].retriever
+    assert (index.chunk_size, index.chunk_overlap) == (40, 10)
+    assert fetched(shared) == pages
+    assert rag_answer(shared) == answer
+    open_tab(shared, "How documents are cut")
+    assert shared.slider(key="retrieval_chunk_size").value == 40
+    assert shared.slider(key="retrieval_chunk_overlap").value == 10
+    # A new session with no link asks the lesson's first question at the defaults.
+    fresh = run_page("retrieval_lab", timeout=TIMEOUT)
+    assert fetched(fresh) != pages
+    assert fresh.text_input(key="retrieval_query").value == "How much does the K210 kettle cost?"

@@ -7,9 +7,11 @@ rerun's one :class:`~brainlab.words.Words` value, which pages read with ``ui.wor
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import streamlit as st
 
+from brainlab import share
 from brainlab.content import VOCABULARIES, load_site, load_toml
 from brainlab.ui.context import (
     PRESENTER_KEY,
@@ -75,6 +77,10 @@ def draw_sidebar() -> Words:
     """
     words = load_toml("ui.toml")["sidebar"]
     with st.sidebar:
+        # Presenter mode's class address goes on top, in view on a 720 px projector; it
+        # is filled in below, once the presenter switch has been read.
+        class_slot = st.container()
+        share_panel()  # first: its panel opens downwards and needs the room below
         st.segmented_control(
             words["vocab_label"],
             options=list(VOCABULARIES),
@@ -95,9 +101,133 @@ def draw_sidebar() -> Words:
     value = build_words()
     set_words(value)
     frame_begins()
+    if value.presenter:
+        with class_slot:
+            class_address()
     with st.sidebar:
         sidebar_score()  # the running checkpoint score (issue 6)
         st.caption(words["footer"])
     if value.presenter:
         st.html(_PRESENTER_CSS)
     return value
+
+
+# --------------------------------------------------------------------------- sharing
+
+SHARE_KEY = "share_popover"
+LARGE_KEY = "share_show_large"
+#: Widths of the QR code in pixels: in the panel, and shown large for a room.
+QR_SMALL = 220
+QR_LARGE = 480
+#: The class address's code in presenter mode: it fits under the sidebar's controls.
+QR_CLASS = 160
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _server_address() -> str:
+    return str(st.get_option("server.address") or "")
+
+
+def _port() -> int:
+    return int(st.get_option("server.port") or 8501)
+
+
+def page_address() -> str:
+    """The current page's address without its query string.
+
+    ``st.context.url`` is the address in the reader's browser. Opened as ``localhost`` on
+    a server that listens on the network, the machine's LAN address replaces it, so the
+    link also works on a student's phone.
+    """
+    url = st.context.url or f"http://localhost:{_port()}"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    served = _server_address()
+    if host in _LOOPBACK and served not in _LOOPBACK:
+        netloc = f"{share.lan_address()}:{parts.port}" if parts.port else share.lan_address()
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def current_query() -> list[tuple[str, str]]:
+    """The query string in the reader's address bar, as ``(name, value)`` pairs.
+
+    Bound widgets write their values into the browser's address bar; ``st.query_params``
+    on the server keeps the values the page was opened with. The browser sends its
+    current query string with every rerun: that is the one to share.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return parse_qsl(ctx.query_string, keep_blank_values=True)
+
+
+def current_link() -> str:
+    """The full link to the current view: page address and the current query string."""
+    return share.view_link(page_address(), current_query())
+
+
+def _qr(text: str, width: int, alt: str, caption: str | None = None) -> None:
+    # An <img> of the SVG (st.image turns the string into a data URI): no HTML or
+    # script of ours or of the link's text reaches the page.
+    st.image(share.qr_svg(text), width=width, caption=caption, alt=alt)
+
+
+def _large_qr(link: str, alt: str) -> None:
+    st.code(link, language=None, wrap_lines=True)
+    _qr(link, QR_LARGE, alt)
+
+
+def _show_large() -> None:
+    # A callback runs before the script: the popover can still be closed, so it does not
+    # stay open over the dialog.
+    st.session_state[SHARE_KEY] = False
+    st.session_state[LARGE_KEY] = True
+
+
+def share_panel() -> None:
+    """The sidebar's "Share this view" popover: the link and its QR code. Opening it
+    reruns the whole app (``on_change="rerun"``), so the link is the view of that moment,
+    also after a lab's fragment has rerun on its own."""
+    words = load_toml("ui.toml")["share"]
+    panel = st.popover(
+        words["label"],
+        icon=":material/qr_code_2:",
+        help=words["help"],
+        key=SHARE_KEY,
+        on_change="rerun",
+        width="stretch",
+    )
+    if st.session_state.pop(LARGE_KEY, False):
+        st.dialog(words["large_title"], width="large")(_large_qr)(current_link(), words["qr_alt"])
+    if not panel.open:
+        return
+    link = current_link()
+    # The code beside the link, so the panel fits a 720 px high screen under its button.
+    code, text = panel.columns([QR_SMALL, 300], gap="medium")
+    with code:
+        _qr(link, QR_SMALL, words["qr_alt"], words["qr_caption"])
+    with text:
+        st.caption(words["intro"])
+        st.code(link, language=None, wrap_lines=True)
+        st.button(
+            words["large"],
+            key="share_large",
+            icon=":material/fullscreen:",
+            help=words["large_help"],
+            on_click=_show_large,
+        )
+
+
+def class_address() -> None:
+    """Presenter mode: the address students open on their own devices, and its QR code."""
+    words = load_toml("ui.toml")["share"]
+    link = share.class_link(share.lan_address(), _port())
+    st.caption(f"**{words['class_title']}:** `{link}`")
+    _qr(link, QR_CLASS, words["class_alt"])
+    st.caption(words["class_caption"])
+    served = _server_address()
+    if served in _LOOPBACK:
+        st.caption(words["local_only"].format(address=served))

@@ -77,6 +77,8 @@ class Lab:
     follow: bool = True
     #: The step the stage was last drawn for.
     step: str = ""
+    #: Whether a shared link's chunking has been read (once per session).
+    url_read: bool = False
 
 
 def _fresh_lab() -> Lab:
@@ -165,10 +167,11 @@ def _pick_example() -> None:
 def query_box(w: Words) -> str:
     """The question box; returns the (checked) question."""
     q = words("query")
-    st.session_state.setdefault("retrieval_query", FIRST_QUESTION)
     question = st.text_input(
         q["label"],
+        FIRST_QUESTION,
         key="retrieval_query",
+        bind="query-params",  # a shared link asks the same question
         placeholder=q["placeholder"],
         help=q["help"],
         icon=":material/search:",
@@ -466,6 +469,7 @@ def stage(page: Lesson) -> None:
         load_model()
         method, top_k = main_settings(w)
         current = lab()
+        chunking_from_url(current)
         size, overlap, problem = _chunking(current, w)
         settings = Settings(top_k, method, current.min_sim, size, overlap)
         try:
@@ -621,36 +625,59 @@ def map_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> No
     st.caption(view.say(w, "map", "caption"))
 
 
+#: The chunk sliders: session-state key (also the URL's query parameter), lab field,
+#: range, step and default.
+CHUNK_SLIDERS = {
+    "retrieval_chunk_size": ("chunk_size", 20, 300, 5, rt.DEFAULT_CHUNK_SIZE),
+    "retrieval_chunk_overlap": ("chunk_overlap", 0, 100, 5, rt.DEFAULT_CHUNK_OVERLAP),
+}
+
+
+def chunking_from_url(current: Lab) -> None:
+    """A shared link's chunking, read once per session (the sliders live in a tab that
+    is drawn only when open, so the stage cannot wait for them to read the URL)."""
+    if current.url_read:
+        return
+    current.url_read = True
+    for key, (name, low, high, _, _) in CHUNK_SLIDERS.items():
+        raw = st.query_params.get(key)
+        if raw is None:
+            continue
+        try:
+            value = int(float(raw))
+        except ValueError:
+            continue
+        setattr(current, name, min(max(value, low), high))
+
+
 def chunk_settings(problem: str, w: Words) -> None:
-    """Chunk size and overlap (kept in the lab, so they hold while this tab is closed)."""
+    """Chunk size and overlap, bound to the URL; kept in the lab too, so they hold while
+    this tab is closed."""
     current = lab()
     c = words("controls")
     st.caption(view.say(w, "tabs", "chunks_caption"))
-    left, right = st.columns(2, gap="medium")
-    with left:
-        st.slider(
-            view.say(w, "controls", "chunk_size"),
-            20,
-            300,
-            current.chunk_size,
-            5,
-            key="retrieval_chunk_size",
-            help=view.say(w, "controls", "chunk_size_help"),
-            on_change=_keep,
-            args=("chunk_size", "retrieval_chunk_size"),
-        )
-    with right:
-        st.slider(
-            view.say(w, "controls", "chunk_overlap"),
-            0,
-            100,
-            current.chunk_overlap,
-            5,
-            key="retrieval_chunk_overlap",
-            help=c["chunk_overlap_help"],
-            on_change=_keep,
-            args=("chunk_overlap", "retrieval_chunk_overlap"),
-        )
+    helps = {
+        "retrieval_chunk_size": view.say(w, "controls", "chunk_size_help"),
+        "retrieval_chunk_overlap": c["chunk_overlap_help"],
+    }
+    for col, (key, (name, low, high, step, default)) in zip(
+        st.columns(2, gap="medium"), CHUNK_SLIDERS.items(), strict=True
+    ):
+        if key not in st.session_state:  # the tab was closed: show the lab's value
+            st.session_state[key] = getattr(current, name)
+        with col:
+            st.slider(
+                view.say(w, "controls", name),
+                low,
+                high,
+                default,
+                step,
+                key=key,
+                help=helps[key],
+                on_change=_keep,
+                args=(name, key),
+                bind="query-params",
+            )
     if problem:
         st.warning(problem)
 

@@ -1,0 +1,80 @@
+"""Links and QR codes for sharing a view: pure, no Streamlit.
+
+The "Share this view" panel (:mod:`brainlab.ui.frame`) shows the current page's full
+address, query string included, and a QR code of it drawn as SVG by ``segno``; presenter
+mode shows the address students on the same network should open.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import segno
+
+#: The QR code's error correction: "m" survives about 15% damage (a projector's glare).
+ERROR = "m"
+#: The quiet zone around the code, in modules (the standard asks for 4).
+BORDER = 4
+
+
+def view_link(page_url: str, params: Iterable[tuple[str, str]]) -> str:
+    """The page's address with ``params`` as its query string (any old query dropped).
+
+    Parameters
+    ----------
+    page_url
+        The app's address and the page's path, e.g. ``http://host:8501/retrieval_lab``.
+    params
+        ``(name, value)`` pairs in order; a name may repeat (a multi-select).
+    """
+    parts = urlsplit(page_url)
+    query = urlencode(list(params))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def qr_code(text: str) -> segno.QRCode:
+    """The QR code of ``text`` (byte mode, error correction :data:`ERROR`)."""
+    return segno.make(text, error=ERROR, micro=False)
+
+
+def qr_svg(text: str) -> str:
+    """The QR code of ``text`` as an SVG string: black modules on a white square with a
+    quiet zone, a ``viewBox`` and no fixed size, so it scales to any width it is drawn at
+    (white in the dark theme too: phone cameras read dark on light)."""
+    return qr_code(text).svg_inline(
+        scale=1,
+        border=BORDER,
+        dark="#000",
+        light="#fff",
+        omitsize=True,
+        svgclass=None,
+        lineclass=None,
+    )
+
+
+def lan_address() -> str:
+    """This machine's address on the local network, or ``127.0.0.1`` if it has none.
+
+    Connecting a UDP socket sends no packet; it only asks the system which interface
+    would route to a private address, and that interface's address is the answer.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.254.254.254", 1))
+            address = s.getsockname()[0]
+    except OSError:
+        address = ""
+    if not address or address.startswith("0."):
+        try:
+            address = socket.gethostbyname(socket.gethostname())
+        except OSError:
+            address = "127.0.0.1"
+    return address
+
+
+def class_link(address: str, port: int, path: str = "") -> str:
+    """The address students open: ``http://<address>:<port>/<path>``."""
+    host = f"[{address}]" if ":" in address else address
+    return f"http://{host}:{port}/{path.lstrip('/')}"

@@ -1,0 +1,114 @@
+"""The "Share this view" panel in real Chromium at 1280x720: the link it shows is the view
+as it is now (after the Retrieval lab's fragment has rerun on its own), its QR code is
+drawn large enough to scan, and the link opened in a new browser context restores the
+same question, settings and fetched pages. Screenshots, light and dark, go to
+artifacts/screenshots/share-*.png (git-ignored).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from brainlab.content import page_spec
+from tests.browser.harness import SCREENSHOTS, assert_clean, open_page, wait_idle
+from tests.browser.test_retrieval_lab_browser import MODEL_TIMEOUT
+
+SPEC = page_spec("retrieval_lab")
+QUESTION = "How many days do I have to return a product?"
+
+
+def open_share(page):
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Share this view").click()
+    body = page.locator('[data-testid="stPopoverBody"]')
+    body.locator("img").wait_for()
+    wait_idle(page)
+    return body
+
+
+def fetched(page) -> str:
+    return page.locator(".st-key-retrieval_hits").inner_text()
+
+
+def in_viewport(page, box) -> bool:
+    size = page.viewport_size
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] + box["height"] <= size["height"]
+    )
+
+
+def test_share_panel_link_and_qr_restore_the_view_in_a_new_context(browser, app_url):
+    # The teacher's view: a question and 4 pages to fetch, set through the address (a
+    # slider moved in the lab's fragment reaches the address bar only after a moment, and
+    # waiting on that made this test flaky; the AppTests cover the controls' binding).
+    query = urlencode({"retrieval_query": QUESTION, "retrieval_top_k": "4"})
+    visit = open_page(browser, f"{app_url}/{SPEC.url_path}?{query}")
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.locator(".st-key-retrieval_rag_answer").filter(has_text="30 days").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
+    page.locator(".st-key-retrieval_hits").filter(has_text="[4]").wait_for()
+    wait_idle(page)
+    pages = fetched(page)
+
+    body = open_share(page)
+    link = body.locator("code").first.inner_text().strip()
+    parts = urlsplit(link)
+    assert f"{parts.scheme}://{parts.netloc}" == app_url, link
+    assert parts.path == f"/{SPEC.url_path}", link
+    query = parse_qs(parts.query)
+    assert query["retrieval_query"] == [QUESTION], link
+    assert query["retrieval_top_k"] == ["4"], link
+    qr = body.locator("img").first.bounding_box()
+    page.mouse.move(640, 700)  # no tooltip over the picture
+    page.screenshot(path=str(SCREENSHOTS / "share-panel-light-1280.png"))
+    print(f"\nshare panel QR: {qr}")
+    assert qr and qr["width"] >= 200 and in_viewport(page, qr), qr
+
+    body.get_by_role("button", name="Show large").click()
+    dialog = page.locator('[data-testid="stDialog"]')
+    dialog.locator("img").wait_for()
+    wait_idle(page)
+    big = dialog.locator("img").first.bounding_box()
+    assert body.count() == 0 or not body.is_visible()  # the panel closed under the dialog
+    assert big and big["width"] >= 450 and in_viewport(page, big), big
+    print(f"large QR: {big['width']:.0f}x{big['height']:.0f} px in 1280x720")
+    assert link in dialog.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "share-large-light-1280.png"))
+    assert_clean(visit)
+    page.context.close()
+
+    # The link in a new browser context (dark, a student's laptop): the same view.
+    shared = open_page(browser, link, theme="dark")
+    spage = shared.page
+    spage.set_viewport_size({"width": 1280, "height": 720})
+    spage.locator(".st-key-retrieval_rag_answer").filter(has_text="30 days").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
+    wait_idle(spage)
+    box = spage.locator('[data-testid="stMainBlockContainer"] .st-key-retrieval_query input')
+    assert box.input_value() == QUESTION
+    top_k = spage.locator('.st-key-retrieval_top_k input[type="range"]')
+    assert top_k.input_value() == "4"
+    assert fetched(spage) == pages
+    open_share(spage)
+    spage.screenshot(path=str(SCREENSHOTS / "share-panel-dark-1280.png"))
+    assert_clean(shared)
+    spage.context.close()
+
+
+def test_presenter_mode_sidebar_shows_the_class_address(browser, app_url):
+    visit = open_page(browser, f"{app_url}/?presenter=true", theme="dark")
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    wait_idle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert "Students open" in sidebar.inner_text()
+    qr = sidebar.locator("img").first.bounding_box()
+    assert qr and qr["width"] >= 150 and in_viewport(page, qr), qr
+    page.screenshot(path=str(SCREENSHOTS / "share-presenter-dark-1280.png"))
+    assert_clean(visit)
+    page.context.close()

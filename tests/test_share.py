@@ -1,0 +1,177 @@
+"""The "Share this view" panel and presenter mode's class address: pure link and QR
+helpers, and AppTest of the sidebar that draws them."""
+
+from __future__ import annotations
+
+import base64
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from brainlab import share
+from tests.apptest import APP
+
+ADDRESS = "http://192.0.2.10:8501"
+
+
+def drawn_matrix(svg: str) -> np.ndarray:
+    """The dark modules of a segno SVG, read back from its path (quiet zone included).
+
+    segno draws each row's dark runs as one stroked line: ``M x y`` / ``m dx dy`` move,
+    ``h n`` paints ``n`` modules at row ``floor(y)``.
+    """
+    size = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    path = re.findall(r'<path stroke="#000" d="([^"]+)"', svg)
+    assert len(path) == 1, svg[:200]
+    grid = np.zeros((size, size), dtype=bool)
+    x = y = 0.0
+    for cmd, args in re.findall(r"([MmHh])([-\d.\s]+)", path[0]):
+        nums = [float(n) for n in args.split()]
+        if cmd == "M":
+            x, y = nums
+        elif cmd == "m":
+            x, y = x + nums[0], y + nums[1]
+        else:
+            n = nums[0] if cmd == "h" else nums[0] - x
+            grid[int(y), int(x) : int(x + n)] = True
+            x += n
+    return grid
+
+
+def expected_matrix(text: str) -> np.ndarray:
+    """segno's own matrix for ``text``, with the same quiet zone."""
+    matrix = np.array(share.qr_code(text).matrix, dtype=bool)
+    return np.pad(matrix, share.BORDER)
+
+
+def svg_of(image) -> str:
+    url = image.proto.imgs[0].url
+    head, _, data = url.partition(",")
+    assert head == "data:image/svg+xml;base64", head
+    return base64.b64decode(data).decode()
+
+
+def test_view_link_puts_the_parameters_in_order_and_drops_an_old_query():
+    link = share.view_link(
+        "http://h:8501/retrieval_lab?old=1", [("retrieval_query", "Can I return it?"), ("x", "a&b")]
+    )
+    assert link == "http://h:8501/retrieval_lab?retrieval_query=Can+I+return+it%3F&x=a%26b"
+    assert parse_qsl(urlsplit(link).query) == [
+        ("retrieval_query", "Can I return it?"),
+        ("x", "a&b"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["http://192.0.2.10:8501/", "http://h/x?q=" + "é" * 200])
+def test_the_svg_draws_exactly_segnos_matrix_and_scales(text):
+    svg = share.qr_svg(text)
+    assert svg.startswith("<svg") and "<script" not in svg
+    assert "width=" not in svg.split(">")[0]  # a viewBox only: it scales to any width
+    assert np.array_equal(drawn_matrix(svg), expected_matrix(text))
+    assert not np.array_equal(drawn_matrix(svg), expected_matrix(text + "x"))
+
+
+def test_class_link_and_lan_address():
+    assert share.class_link("192.0.2.7", 8501) == "http://192.0.2.7:8501/"
+    assert share.class_link("fe80::1", 8502, "/cost_lab") == "http://[fe80::1]:8502/cost_lab"
+    address = share.lan_address()
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", address), address
+
+
+def app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context["url"] = ADDRESS
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_share(at: AppTest) -> AppTest:
+    at.session_state["share_popover"] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_share_panel_shows_the_views_link_and_a_qr_code_of_it():
+    at = app({"vocab": "Technical", "presenter": "true"})
+    assert not [c for c in at.sidebar.code if "vocab=" in c.value]  # closed: nothing drawn
+    open_share(at)
+    links = [c.value for c in at.sidebar.code if c.value.startswith(ADDRESS + "?")]
+    assert len(links) == 1, [c.value for c in at.sidebar.code]
+    link = links[0]
+    assert dict(parse_qsl(urlsplit(link).query)) == {"vocab": "Technical", "presenter": "true"}
+    qr = [i for i in at.sidebar.get("image") if i.proto.imgs[0].caption]
+    assert len(qr) == 1
+    assert qr[0].proto.imgs[0].caption == "Scan with a phone camera to open this view."
+    assert np.array_equal(drawn_matrix(svg_of(qr[0])), expected_matrix(link))
+
+
+def qr_images(images) -> list[str]:
+    """The SVGs of the QR codes among ``images`` (the lesson's own figures are not)."""
+    svgs = [svg_of(i) for i in images if i.value[0].startswith("data:image/svg+xml")]
+    return [s for s in svgs if '<path stroke="#000"' in s]
+
+
+def test_show_large_opens_a_dialog_with_the_same_code():
+    at = open_share(app({"vocab": "Technical"}))
+    link = ADDRESS + "?vocab=Technical"
+    main = [i for i in at.get("image") if i not in at.sidebar.get("image")]
+    assert qr_images(main) == []
+    at.button(key="share_large").click().run()
+    assert not at.exception, at.exception
+    main = [i for i in at.get("image") if i not in at.sidebar.get("image")]
+    (large,) = qr_images(main)  # in the dialog, not in the sidebar
+    assert np.array_equal(drawn_matrix(large), expected_matrix(link))
+    assert [c.value for c in at.code] == [link]  # the dialog's: the panel closed
+    assert at.session_state["share_popover"] is False
+
+
+def test_presenter_mode_shows_the_address_students_open_with_its_qr_code():
+    at = app()
+    expected = share.class_link(share.lan_address(), 8501)
+    assert not any("Students open" in c.value for c in at.sidebar.caption)
+    at = app({"presenter": "true"})
+    assert f"**Students open:** `{expected}`" in [c.value for c in at.sidebar.caption]
+    qr = [i for i in at.sidebar.get("image") if not i.proto.imgs[0].caption]
+    assert len(qr) == 1
+    assert np.array_equal(drawn_matrix(svg_of(qr[0])), expected_matrix(expected))
+
+
+@pytest.fixture
+def served_on():
+    """Set ``server.address`` for one test (the project's config says ``localhost``)."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", before)
+
+
+@pytest.mark.parametrize(
+    ("served", "host"), [("0.0.0.0", share.lan_address()), ("localhost", "localhost")]
+)
+def test_a_localhost_visit_shares_the_lan_address_when_the_class_can_reach_it(
+    served_on, served, host
+):
+    served_on(served)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context["url"] = "http://localhost:8501"
+    at.query_params["vocab"] = "Technical"
+    at.run()
+    open_share(at)
+    assert f"http://{host}:8501?vocab=Technical" in [c.value for c in at.sidebar.code]
+
+
+def test_presenter_mode_says_when_students_cannot_reach_the_app(served_on):
+    served_on("localhost")
+    notes = [c.value for c in app({"presenter": "true"}).sidebar.caption]
+    assert any("listens on this computer only (server.address = localhost)" in n for n in notes)
+    served_on("0.0.0.0")
+    notes = [c.value for c in app({"presenter": "true"}).sidebar.caption]
+    assert not any("listens on this computer only" in n for n in notes)
