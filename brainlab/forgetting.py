@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -695,13 +696,19 @@ def summary(runs: dict[tuple[str, int], Run]) -> pd.DataFrame:
         ``specialist_after``, ``general_kept`` (after ÷ before, in [0, 1]; 1 when nothing
         was known before) and ``seeds``.
     """
+    return summary_of_curves((strategy, run.curve) for (strategy, _), run in runs.items())
+
+
+def summary_of_curves(curves: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """:func:`summary` from ``(strategy, curve)`` pairs, one per seed: before = the last
+    pretraining row, after = the last row, each the mean over that strategy's seeds."""
+    by_strategy: dict[str, list[pd.DataFrame]] = {}
+    for strategy, curve in curves:
+        by_strategy.setdefault(strategy, []).append(curve)
     rows = []
-    for strategy in dict.fromkeys(s for s, _ in runs):
+    for strategy, seeds in by_strategy.items():
         before, after = [], []
-        for (s, _), run in runs.items():
-            if s != strategy:
-                continue
-            curve = run.curve
+        for curve in seeds:
             pre = curve[curve["phase"] == "pretrain"].iloc[-1]
             before.append((pre["general_accuracy"], pre["specialist_accuracy"]))
             after.append(tuple(curve.iloc[-1][["general_accuracy", "specialist_accuracy"]]))

@@ -135,28 +135,9 @@ def summarise(curves: pd.DataFrame) -> pd.DataFrame:
     :func:`brainlab.forgetting.summary` (which needs the runs themselves), computed the same
     way: before = the last pretraining row, after = the last row.
     """
-    rows = []
-    for strategy in dict.fromkeys(curves["strategy"]):
-        before, after = [], []
-        for _, curve in curves[curves["strategy"] == strategy].groupby("seed", sort=False):
-            pre = curve[curve["phase"] == "pretrain"].iloc[-1]
-            before.append((pre["general_accuracy"], pre["specialist_accuracy"]))
-            last = curve.iloc[-1]
-            after.append((last["general_accuracy"], last["specialist_accuracy"]))
-        b, a = np.mean(before, axis=0), np.mean(after, axis=0)
-        kept = float(np.clip(a[0] / b[0], 0.0, 1.0)) if b[0] > 0 else 1.0
-        rows.append((strategy, b[0], a[0], b[1], a[1], kept, len(before)))
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "strategy",
-            "general_before",
-            "general_after",
-            "specialist_before",
-            "specialist_after",
-            "general_kept",
-            "seeds",
-        ],
+    return fg.summary_of_curves(
+        (strategy, curve)
+        for (strategy, _), curve in curves.groupby(["strategy", "seed"], sort=False)
     )
 
 
