@@ -55,8 +55,11 @@ def wait_healthy(url: str, timeout: float = 90.0) -> None:
 
 
 @contextmanager
-def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
-    """Run ``streamlit run script`` on 127.0.0.1 with a free port; yield its base URL."""
+def streamlit_process(
+    script: str = "app.py", cwd: Path = ROOT
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``streamlit run script`` on 127.0.0.1 with a free port; yield its base URL and
+    its process. Its output goes to artifacts/streamlit-<port>.log."""
     port = free_port()
     log = (ROOT / "artifacts").joinpath(f"streamlit-{port}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -81,13 +84,20 @@ def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
+    """Run ``streamlit run script`` on 127.0.0.1 with a free port; yield its base URL."""
+    with streamlit_process(script, cwd) as (url, _):
+        yield url
 
 
 @dataclass
