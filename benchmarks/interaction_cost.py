@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
+from stage_timing import first_run_ms, p95  # benchmarks/, beside this script
 
 from tests.browser.harness import launch, open_page, streamlit_server, wait_idle
 
@@ -29,24 +30,6 @@ def settled(page, before: str) -> None:
         "(b) => document.querySelector('.st-key-cost_verdict')?.innerText !== b", arg=before
     )
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
-def p95(values: list[float]) -> float:
-    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
-
-
-def first_run_ms() -> float:
-    from tests.apptest import run_page
-
-    run_page("cost_lab")  # warm imports and content caches, as a running server has
-    times = []
-    for _ in range(5):
-        at = run_page("two_ways")
-        start = time.perf_counter()
-        at.switch_page("pages/cost_lab.py").run()
-        times.append((time.perf_counter() - start) * 1e3)
-        assert not at.exception
-    return statistics.median(times)
 
 
 def main(repeats: int = 10) -> None:
@@ -86,9 +69,8 @@ def main(repeats: int = 10) -> None:
             f"{name}: n={len(values)} median {statistics.median(values):.3f} s,"
             f" p95 {p95(values):.3f} s (targets 0.5 s / 1 s)"
         )
-    print(
-        f"first run of the page (server, AppTest switch_page): {first_run_ms():.0f} ms (target 150)"
-    )
+    first_ms = first_run_ms("cost_lab")
+    print(f"first run of the page (server, AppTest switch_page): {first_ms:.0f} ms (target 150)")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
+from stage_timing import first_run_ms, p95  # benchmarks/, beside this script
 
 from tests.browser.harness import launch, open_page, streamlit_server, wait_idle
 
@@ -46,10 +47,6 @@ LABELS = (
 
 def idle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
-def p95(values: list[float]) -> float:
-    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
 
 
 def reveal(page) -> float:
@@ -80,20 +77,6 @@ def notch(page, label: str, key: str, pause: float = 0.0) -> float:
     )
     idle(page)
     return time.perf_counter() - start
-
-
-def first_run_ms() -> float:
-    from tests.apptest import run_page
-
-    run_page("forgetting_lab")  # warm imports and content caches, as a running server has
-    times = []
-    for _ in range(5):
-        at = run_page("two_ways")
-        start = time.perf_counter()
-        at.switch_page("pages/forgetting_lab.py").run()
-        times.append((time.perf_counter() - start) * 1e3)
-        assert not at.exception
-    return statistics.median(times)
 
 
 SLIDERS = [
@@ -141,7 +124,8 @@ def main(repeats: int = 5, pause: float = 3.0) -> None:
         f"all slider notches: n={len(every)} median {statistics.median(every):.3f} s,"
         f" p95 {p95(every):.3f} s"
     )
-    print(f"first run of the page (server, AppTest switch_page): {first_run_ms():.0f} ms")
+    first_ms = first_run_ms("forgetting_lab")
+    print(f"first run of the page (server, AppTest switch_page): {first_ms:.0f} ms")
 
 
 if __name__ == "__main__":
