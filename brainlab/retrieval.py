@@ -731,14 +731,39 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A warning that goes with an answer; the view turns it into the reader's words.
+
+    ``kind`` is one of
+
+    - ``"other_product"``: fetched pages ``n`` are about ``names`` (another product or
+      version than the question's ``asked``), so the answer leaves them out;
+    - ``"no_page"``: no fetched page is about ``asked`` at all, so the answer abstains;
+    - ``"conflict"``: the pages ``n`` say different things; the answer goes by the newest,
+      ``chosen`` (dated ``date``), as the prompt's instruction says;
+    - ``"ambiguous"``: the question names no product and the pages ``n`` are about different
+      ones (``names``).
+    """
+
+    kind: str
+    n: tuple[int, ...] = ()
+    asked: str = ""
+    names: tuple[str, ...] = ()
+    chosen: int = 0
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
-    """A grounded answer: ``text`` with ``[n]`` citations, the ``sources`` cited, and whether
-    it ``abstained`` because nothing retrieved was close enough."""
+    """A grounded answer: ``text`` with ``[n]`` citations, the ``sources`` cited, whether
+    it ``abstained`` because nothing retrieved was close enough (or about the thing asked),
+    and the ``notes`` that flag fetched pages about something else or that disagree."""
 
     text: str
     sources: tuple[Source, ...] = ()
     abstained: bool = False
     best_similarity: float | None = None
+    notes: tuple[Note, ...] = ()
 
 
 NOT_IN_LIBRARY = "The library does not contain this."
@@ -748,9 +773,75 @@ def _closeness(hit: Hit) -> float:
     return hit.similarity if hit.similarity is not None else hit.score
 
 
-def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Answer:
+# Product and version names: letters then digits, as in "K220", "BF-K220", "TM-350", "V900"
+# (hyphens dropped, so "TM-350" and "TM350" are one name). "1.7" or "2-year" are not names.
+_NAME = re.compile(r"[a-z]+[0-9]+[a-z0-9]*")
+# A figure stands alone: the "210" of "K210" is part of a name, not a figure.
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*(?![A-Za-z0-9])")
+
+
+def product_names(text: str) -> set[str]:
+    """The product or version names ``text`` mentions, lower case, hyphens dropped.
+
+    A code like ``"BF-K210"`` gives ``bfk210`` and ``k210``, so a question that says "K210"
+    meets a page that says "BF-K210".
+    """
+    out = set()
+    for tok in _TOKEN.findall(text.lower()):
+        for part in (tok, *tok.split("-")):
+            flat = part.replace("-", "").replace(".", "")
+            if _NAME.fullmatch(flat):
+                out.add(flat)
+    return out
+
+
+def _display_name(names: set[str]) -> str:
+    # The shortest form reads best ("k220" rather than "bfk220"), upper case as in codes.
+    return min(names, key=lambda n: (len(n), n)).upper() if names else ""
+
+
+def page_names(title: str, text: str) -> set[str]:
+    """The products a page is *about*: the names in its title, else the names in its text
+    when that text names one product only (a catalogue listing many is about none)."""
+    in_title = product_names(title)
+    if in_title:
+        return in_title
+    in_text = product_names(text)
+    return in_text if len(_canonical(in_text)) == 1 else set()
+
+
+def _canonical(names: set[str]) -> set[str]:
+    # "bfk210" and "k210" are one product: keep only the names that end with no other.
+    return {n for n in names if not any(m != n and n.endswith(m) for m in names)}
+
+
+def _hit_page_names(hit: Hit, docs: dict[str, Doc] | None) -> tuple[set[str], set[str]]:
+    """(names the hit's page is about, names its page mentions anywhere)."""
+    doc = docs.get(hit.doc_id) if docs else None
+    title = hit.title or (doc.title if doc else "")
+    text = doc.text if doc else hit.text
+    return page_names(title, text), product_names(f"{title} {text}")
+
+
+def _numbers(sentence: str) -> tuple[str, ...]:
+    return tuple(sorted(set(_NUMBER.findall(sentence))))
+
+
+def grounded_answer(
+    question: str, hits: Sequence[Hit], min_score: float, *, docs: dict[str, Doc] | None = None
+) -> Answer:
     """An extractive answer: the best-matching sentence of the closest hits, each with its
     citation; abstains when no hit's similarity reaches ``min_score``.
+
+    It is honest about what it fetched, as the prompt's instructions ask of an LLM:
+
+    - when the question names a product or version ("K220") and a close page is about
+      another one ("K210"), that page is left out and a ``"other_product"`` :class:`Note`
+      says so; when no fetched page is about the named product, it abstains (``"no_page"``);
+    - when the quoted pages give different figures, it keeps the most recently updated one
+      and says so (``"conflict"``);
+    - when the question names no product and the quoted pages are about different ones, it
+      says the question is ambiguous (``"ambiguous"``).
 
     Parameters
     ----------
@@ -761,6 +852,9 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
     min_score
         The minimum cosine similarity (``Hit.similarity``, else ``Hit.score``) a hit needs
         for the answer to quote it.
+    docs
+        The library by id (``Retriever.docs``): a page's whole text tells what it is about
+        even when the fetched chunk is only part of it. Without it, the chunk's text is used.
     """
     if not question.strip():
         return Answer("Ask a question first.", abstained=True)
@@ -774,14 +868,58 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
             abstained=True,
             best_similarity=best,
         )
+    notes: list[Note] = []
+    asked = product_names(question)
+    numbered = list(enumerate(hits, start=1))
+    close = [(n, h) for n, h in numbered if _closeness(h) >= min_score]
+    own: list[tuple[int, Hit]] = []
+    if asked:
+        about = {n: _hit_page_names(h, docs)[0] for n, h in numbered}
+        own = [(n, h) for n, h in close if about[n] & asked]
+        # Without a page about the product, a passage that names it will do (a catalogue's
+        # "Blenders: Vortex (BF-X415)."), but not a page about another product.
+        named = own or [
+            (n, h) for n, h in close if product_names(h.text) & asked and not about[n] - asked
+        ]
+        # Close pages about another product: they would have been quoted, and would have
+        # answered for the wrong product.
+        others = [
+            n
+            for n, h in numbered
+            if about[n]
+            and not about[n] & asked
+            and _closeness(h) >= max(min_score, best - ANSWER_MARGIN)
+        ]
+        if others:
+            names = sorted({_display_name(about[n]) for n in others})
+            notes.append(Note("other_product", tuple(others), _display_name(asked), tuple(names)))
+        if not named:
+            notes.append(Note("no_page", asked=_display_name(asked)))
+            return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best, notes=tuple(notes))
+        numbered = named
+        best = max(_closeness(h) for _, h in numbered)
     numbered = sorted(
-        (
-            (n, h)
-            for n, h in enumerate(hits, start=1)
-            if _closeness(h) >= max(min_score, best - ANSWER_MARGIN)
-        ),
+        ((n, h) for n, h in numbered if _closeness(h) >= max(min_score, best - ANSWER_MARGIN)),
         key=lambda nh: -_closeness(nh[1]),
     )
+    sources = _quote(question, numbered)
+    if not sources:
+        return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best, notes=tuple(notes))
+    if own:
+        # Every close page about the product counts, however far below the best it ranks:
+        # an older page with another price is a conflict, not noise.
+        sources, more = _conflict(question, sources, _quote(question, own, limit=len(own)))
+    else:
+        sources, more = _settle(sources, dict(numbered), docs)
+    notes += more
+    text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
+    return Answer(text, tuple(sources), abstained=False, best_similarity=best, notes=tuple(notes))
+
+
+def _quote(
+    question: str, numbered: Sequence[tuple[int, Hit]], limit: int = ANSWER_SENTENCES
+) -> list[Source]:
+    """The best sentence of each hit, in the given order, without repeats, at most ``limit``."""
     sources: list[Source] = []
     seen: set[str] = set()
     for n, hit in numbered:
@@ -790,12 +928,46 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
             continue
         seen.add(sentence)
         sources.append(Source(n, hit.doc_id, hit.title or hit.doc_id, hit.updated, sentence))
-        if len(sources) == ANSWER_SENTENCES:
+        if len(sources) == limit:
             break
-    if not sources:
-        return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best)
-    text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
-    return Answer(text, tuple(sources), abstained=False, best_similarity=best)
+    return sources
+
+
+def _conflict(
+    question: str, sources: list[Source], rivals: list[Source]
+) -> tuple[list[Source], list[Note]]:
+    """Pages about the same product whose sentences give different figures: answer with the
+    most recently updated one (the prompt's instruction) and say which pages disagree."""
+    figured = [s for s in rivals if _numbers(s.sentence)]
+    by_doc: dict[str, Source] = {}
+    for s in figured:
+        by_doc.setdefault(s.doc_id, s)
+    if len(by_doc) < 2 or len({_numbers(s.sentence) for s in by_doc.values()}) < 2:
+        return sources, []
+    pages = sorted(by_doc.values(), key=lambda s: s.n)
+    newest = max(pages, key=lambda s: (s.updated, -s.n))
+    note = Note("conflict", tuple(s.n for s in pages), chosen=newest.n, date=newest.updated)
+    return [newest], [note]
+
+
+def _settle(
+    sources: list[Source], hit_of: dict[int, Hit], docs: dict[str, Doc] | None
+) -> tuple[list[Source], list[Note]]:
+    """Two quoted pages from different documents, for a question that names no product: if
+    they are about different products, flag the ambiguity; if they give different figures,
+    keep the newest page's sentence and flag the conflict."""
+    if len({s.doc_id for s in sources}) < 2:
+        return sources, []
+    about = [_hit_page_names(hit_of[s.n], docs)[0] for s in sources]
+    if all(about) and len({frozenset(_canonical(a)) for a in about}) > 1:
+        names = tuple(sorted({_display_name(a) for a in about}))
+        return sources, [Note("ambiguous", tuple(s.n for s in sources), names=names)]
+    figures = [_numbers(s.sentence) for s in sources]
+    if not all(figures) or len(set(figures)) < 2:
+        return sources, []
+    newest = max(sources, key=lambda s: (s.updated, -s.n))
+    note = Note("conflict", tuple(s.n for s in sources), chosen=newest.n, date=newest.updated)
+    return [newest], [note]
 
 
 def _overlap_sentence(question: str, text: str) -> str:
@@ -807,6 +979,26 @@ def _overlap_sentence(question: str, text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the fine-tuned brain
+
+
+@dataclass(frozen=True)
+class Recall:
+    """The fine-tuned brain's answer from memory and what is wrong with it.
+
+    ``doc_id``: the remembered page (``""`` when it remembers nothing); ``unknown``: the
+    product the question names, when no page it learned mentions it (it answers anyway,
+    about something else); ``stale_since``: the library's date of a newer version of what
+    it remembers (or of a page about the asked product added since), ``""`` when current;
+    ``other``: the product the remembered page is about, when the question named another
+    (``asked``).
+    """
+
+    text: str
+    doc_id: str = ""
+    unknown: str = ""
+    stale_since: str = ""
+    other: str = ""
+    asked: str = ""
 
 
 @dataclass
@@ -832,12 +1024,51 @@ class FineTunedBrain:
 
     def answer(self, question: str, min_score: float) -> str:
         """The brain's answer from memory: one remembered sentence, no citation."""
+        return self.recall(question, min_score).text
+
+    def recall(
+        self, question: str, min_score: float, *, library: Iterable[Doc] | None = None
+    ) -> Recall:
+        """The brain's answer from memory, and what is wrong with it.
+
+        Like a fine-tuned model it always answers as if it knew, with no sources. Among the
+        few things it remembers best it prefers one about the product the question names.
+        Given today's ``library``, the :class:`Recall` also says whether the question's
+        product was in none of the pages it learned (``unknown``) and whether the page it
+        remembers has changed since (``stale_since``: the page's date in the library, or
+        the date a page about the asked product was added).
+        """
         if not question.strip():
-            return "Ask a question first."
-        hits = self.retriever.search(question, k=1, method="dense")
+            return Recall("Ask a question first.")
+        hits = self.retriever.search(question, k=5, method="dense")
         if not hits or _closeness(hits[0]) < min_score:
-            return "I don't remember anything about that."
-        return hits[0].sentence or hits[0].text
+            return Recall("I don't remember anything about that.")
+        asked = product_names(question)
+        docs = self.retriever.docs
+        pick, other = hits[0], ""
+        if asked:
+            close = [h for h in hits if _closeness(h) >= min_score]
+            about = {id(h): _hit_page_names(h, docs)[0] for h in close}
+            own = [h for h in close if about[id(h)] & asked]
+            named = [h for h in close if product_names(h.text) & asked]
+            pick = (own or named or [pick])[0]
+            pick_about = _hit_page_names(pick, docs)[0]
+            if pick_about and not pick_about & asked:
+                other = _display_name(pick_about)
+        known = any(asked & product_names(f"{d.title} {d.text}") for d in self.docs)
+        unknown = _display_name(asked) if asked and not known else ""
+        stale = ""
+        if library is not None:
+            today = {d.id: d for d in library}
+            now = today.get(pick.doc_id)
+            if now is not None and now != docs.get(pick.doc_id):
+                stale = now.updated or "?"
+            elif unknown:
+                added = [d for d in today.values() if page_names(d.title, d.text) & asked]
+                stale = max((d.updated or "?" for d in added), default="")
+        return Recall(
+            pick.sentence or pick.text, pick.doc_id, unknown, stale, other, _display_name(asked)
+        )
 
     def knows(self, doc: Doc) -> bool:
         """Whether this exact version of ``doc`` is in the brain's memory."""

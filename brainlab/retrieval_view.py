@@ -101,11 +101,31 @@ def hit_line(n: int, hit: rt.Hit, w: Words) -> HitLine:
 
 @dataclass(frozen=True)
 class LibraryAnswer:
-    """The grounded answer as shown: its text, whether it abstained, its sources line."""
+    """The grounded answer as shown: its text, whether it abstained, its sources line, and
+    its warnings (pages about another product, pages that disagree)."""
 
     text: str
     abstained: bool
     sources: str
+    notes: tuple[str, ...] = ()
+
+
+def _markers(ns: Sequence[int]) -> str:
+    return ", ".join(f"\\[{n}\\]" for n in ns)
+
+
+def note_text(note: rt.Note, w: Words) -> str:
+    """One warning of the grounded answer in the reader's words (escaped Markdown)."""
+    return say(
+        w,
+        "answer",
+        f"note_{note.kind}",
+        pages=_markers(note.n),
+        asked=escape(note.asked),
+        names=escape(", ".join(note.names)),
+        chosen=_markers([note.chosen]) if note.chosen else "",
+        date=escape(note.date or "—"),
+    )
 
 
 def library_answer(answer: rt.Answer, w: Words) -> LibraryAnswer:
@@ -116,23 +136,51 @@ def library_answer(answer: rt.Answer, w: Words) -> LibraryAnswer:
             f"\\[{s.n}\\] {escape(s.title)} ({escape(s.updated or '—')})" for s in answer.sources
         )
         sources = f"{say(w, 'answer', 'sources')}: {listed}"
-    return LibraryAnswer(escape(answer.text), answer.abstained, sources)
+    notes = tuple(note_text(n, w) for n in answer.notes)
+    return LibraryAnswer(escape(answer.text), answer.abstained, sources, notes)
 
 
 def library_box(shown: LibraryAnswer, w: Words) -> str:
-    """The library's box: its name, the answer, the sources (Markdown lines)."""
+    """The library's box: its name, the answer, its warnings, the sources (Markdown lines)."""
     lines = [f"**{say(w, 'answer', 'rag_title')}**", shown.text]
+    lines += [f":orange[{n}]" for n in shown.notes]
     if shown.sources:
         lines.append(f":small[{shown.sources}]")
     return "  \n".join(lines)
 
 
-def brain_box(answer: str, brain: rt.FineTunedBrain, w: Words) -> str:
-    """The specialist's box: its name, its answer from memory, when it learned."""
+def recall_notes(recall: rt.Recall, brain: rt.FineTunedBrain, w: Words) -> list[str]:
+    """What is wrong with the specialist's answer: a product it never learned, a sentence
+    about another product, a page changed since its training."""
+    out = []
+    if recall.unknown:
+        out.append(say(w, "answer", "brain_unknown", asked=escape(recall.unknown)))
+    elif recall.other:
+        out.append(
+            say(w, "answer", "brain_other", other=escape(recall.other), asked=escape(recall.asked))
+        )
+    if recall.stale_since:
+        out.append(
+            say(
+                w,
+                "answer",
+                "brain_stale",
+                date=escape(recall.stale_since),
+                trained=escape(brain.trained_on),
+            )
+        )
+    return [o for o in out if o]
+
+
+def brain_box(answer: str | rt.Recall, brain: rt.FineTunedBrain, w: Words) -> str:
+    """The specialist's box: its name, its answer from memory, what is wrong with it, when
+    it learned."""
+    recall = answer if isinstance(answer, rt.Recall) else rt.Recall(answer)
     return "  \n".join(
         [
             f"**{say(w, 'answer', 'brain_title')}**",
-            escape(answer),
+            escape(recall.text),
+            *(f":orange[{n}]" for n in recall_notes(recall, brain, w)),
             f":small[{brain_note(brain.trained_on, w)}]",
         ]
     )

@@ -283,7 +283,10 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
     """The library's grounded answer with its sources, and the stale specialist's, one
     compact box each (blue: the library; orange: the specialist), the retrain button beside."""
     current = lab()
-    answer = rt.grounded_answer(question, hits, settings.min_sim)
+    index = current.retriever
+    answer = rt.grounded_answer(
+        question, hits, settings.min_sim, docs=index.docs if index is not None else None
+    )
     shown = view.library_answer(answer, w)
     with st.container(key="retrieval_rag_answer"):
         st.info(
@@ -292,7 +295,11 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
         )
     with st.container(key="retrieval_brain_answer"):
         st.warning(
-            view.brain_box(current.brain.answer(question, settings.min_sim), current.brain, w),
+            view.brain_box(
+                current.brain.recall(question, settings.min_sim, library=current.library),
+                current.brain,
+                w,
+            ),
             icon=":material/psychology:",
         )
     show_notices("answer")
