@@ -279,3 +279,71 @@ def chunk_header(n: int, words: int, pieces: int, w: Words) -> str:
     """The caption over one chunk in the chunk view."""
     cut = " · cut at 256" if pieces > MAX_WORD_PIECES else ""
     return say(w, "chunks", "header", n=n, words=words, pieces=pieces, cut=cut)
+
+
+# --------------------------------------------------------------------------- hit rates
+
+
+def hit_rate_table(rates: dict[str, rt.HitRate], w: Words) -> dict[str, list[str]]:
+    """Each method's hit rate on the evaluation set as table columns: method, right page
+    first, right page in the first k."""
+    words = page_words("eval")
+    k = next(iter(rates.values())).k if rates else 3
+    col_k = say(w, "eval", "top_k", k=k)
+
+    def rate(hits: int, total: int) -> str:
+        return say(
+            w, "eval", "rate", hits=hits, questions=total, share=hits / total if total else 0
+        )
+
+    return {
+        w(words["method"]): [method_label(m, w) for m in rates],
+        w(words["top1"]): [rate(r.top1, r.questions) for r in rates.values()],
+        col_k: [rate(r.top_k, r.questions) for r in rates.values()],
+    }
+
+
+def hit_rate_figure(rates: dict[str, rt.HitRate], w: Words) -> go.Figure:
+    """Horizontal bars: each method's share of questions with the right page first. All
+    three are ways of retrieving, so all bars take the library's colour; labels tell them
+    apart. The title names the best method (ties: all of them)."""
+    from brainlab.charts import colour, new_figure
+
+    questions = next(iter(rates.values())).questions if rates else 0
+    top = max((r.top1 for r in rates.values()), default=0)
+    best = " = ".join(method_label(m, w) for m, r in rates.items() if r.top1 == top)
+    fig = new_figure(
+        title=say(w, "eval", "chart_title", best=best, hits=top, questions=questions),
+        x_title=say(w, "eval", "chart_x"),
+        height=230,
+        margin={"l": 10, "r": 10, "t": 50, "b": 50},
+    )
+    fig.add_bar(
+        x=[100 * r.top1_rate for r in rates.values()],
+        y=[method_label(m, w) for m in rates],
+        orientation="h",
+        marker_color=colour("rag"),
+        text=[f"{r.top1}/{r.questions}" for r in rates.values()],
+        textposition="inside",
+        hovertemplate="%{y}: %{x:.0f} %<extra></extra>",
+    )
+    fig.update_xaxes(range=[0, 100])
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def miss_lines(rate: rt.HitRate, titles: dict[str, str], w: Words) -> list[str]:
+    """The questions a method got wrong first time: question, expected page, the page it
+    fetched first (escaped Markdown)."""
+    nothing = say(w, "eval", "nothing")
+    return [
+        say(
+            w,
+            "eval",
+            "miss_line",
+            question=escape(q),
+            expected=escape(titles.get(exp, exp)),
+            got=escape(titles.get(got, got)) if got else nothing,
+        )
+        for q, exp, got in rate.misses
+    ]

@@ -340,3 +340,19 @@ def test_a_page_about_another_product_is_flagged_and_the_stale_brain_marked(at):
     brain = brain_answer(at)
     assert "Not in its training: no page it learned names K300" in brain
     assert "Out of date" in brain
+
+
+def test_the_hit_rate_tab_shows_each_method_measured_on_the_evaluation_set(at):
+    from brainlab import retrieval as rt
+
+    open_tab(at, "Hit rates")
+    table = at.dataframe[0].value  # the only table in this tab
+    assert list(table.iloc[:, 0]) == ["Meaning", "Words", "Both"]
+    # The same numbers the real retriever gives now (not a copy of them).
+    rates = rt.hit_rates(rt.Retriever(rt.load_library()), k=3)
+    n = len(rt.load_eval_set())
+    for row, method in zip(table.itertuples(index=False), rt.METHODS, strict=True):
+        assert row[1].startswith(f"{rates[method].top1} of {n} (")
+        assert row[2].startswith(f"{rates[method].top_k} of {n} (")
+    assert any("content/retrieval_eval.toml" in c.value for c in at.caption)
+    assert any("Questions where the first page was wrong (Words)" in e.label for e in at.expander)

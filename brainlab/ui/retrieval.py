@@ -508,7 +508,7 @@ def stage(page: Lesson) -> None:
 
 # --------------------------------------------------------------------------- the tabs below
 
-TABS = ("prompt", "compare", "map", "chunks", "library", "retrain", "llm")
+TABS = ("prompt", "compare", "eval", "map", "chunks", "library", "retrain", "llm")
 
 
 def tabs_below(
@@ -528,6 +528,9 @@ def tabs_below(
     if tabs["compare"].open:
         with tabs["compare"]:
             compare_view(r, question, settings, w)
+    if tabs["eval"].open:
+        with tabs["eval"]:
+            eval_view(settings, w)
     if tabs["map"].open:
         with tabs["map"]:
             map_view(r, question, settings, w)
@@ -618,6 +621,50 @@ def compare_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -
         args=("min_sim", "retrieval_min_sim"),
     )
     st.caption(view.say(w, "tabs", "min_sim_caption"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _hit_rates(chunk_size: int, chunk_overlap: int, k: int, eval_mtime: float) -> dict:
+    """Each method's hit rate on content/retrieval_eval.toml over the shipped library, by
+    the real retriever at this chunking (cached per chunking and eval file version)."""
+    del eval_mtime  # part of the cache key only: an edited eval file is scored again
+    r = rt.Retriever(
+        rt.load_library(),
+        encoder=shared_encoder(),
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+    )
+    return rt.hit_rates(r, k=k)
+
+
+def eval_view(settings: Settings, w: Words) -> None:
+    """Each method's hit rate on the labelled test questions, measured now, with the
+    questions each one got wrong."""
+    questions = len(rt.load_eval_set())
+    k = 3
+    st.caption(view.say(w, "eval", "intro", questions=questions, k=k))
+    with st.spinner(view.say(w, "eval", "computing", questions=questions)):
+        rates = _hit_rates(
+            settings.chunk_size, settings.chunk_overlap, k, rt.EVAL_PATH.stat().st_mtime
+        )
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        chart(
+            view.hit_rate_figure(rates, w),
+            key="retrieval_eval_chart",
+            alt=view.say(w, "eval", "alt"),
+        )
+    with right:
+        st.dataframe(view.hit_rate_table(rates, w), hide_index=True, key="retrieval_eval_table")
+    st.caption(
+        view.say(w, "eval", "explain", size=settings.chunk_size, overlap=settings.chunk_overlap)
+    )
+    titles = {d.id: d.title for d in rt.load_library()}
+    for method, rate in rates.items():
+        if rate.misses:
+            label = view.say(w, "eval", "misses", method=view.method_label(method, w))
+            with st.expander(label):
+                st.markdown("  \n".join(view.miss_lines(rate, titles, w)))
 
 
 def map_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> None:
