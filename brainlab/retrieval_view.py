@@ -143,7 +143,7 @@ def library_answer(answer: rt.Answer, w: Words) -> LibraryAnswer:
 def library_box(shown: LibraryAnswer, w: Words) -> str:
     """The library's box: its name, the answer, its warnings, the sources (Markdown lines)."""
     lines = [f"**{say(w, 'answer', 'rag_title')}**", shown.text]
-    lines += [f":orange[{n}]" for n in shown.notes]
+    lines += [f":small[:orange[{n}]]" for n in shown.notes]
     if shown.sources:
         lines.append(f":small[{shown.sources}]")
     return "  \n".join(lines)
@@ -154,7 +154,15 @@ def recall_notes(recall: rt.Recall, brain: rt.FineTunedBrain, w: Words) -> list[
     about another product, a page changed since its training."""
     out = []
     if recall.unknown:
-        out.append(say(w, "answer", "brain_unknown", asked=escape(recall.unknown)))
+        out.append(
+            say(
+                w,
+                "answer",
+                "brain_unknown",
+                asked=escape(recall.unknown),
+                trained=escape(brain.trained_on),
+            )
+        )
     elif recall.other:
         out.append(
             say(w, "answer", "brain_other", other=escape(recall.other), asked=escape(recall.asked))
@@ -180,8 +188,12 @@ def brain_box(answer: str | rt.Recall, brain: rt.FineTunedBrain, w: Words) -> st
         [
             f"**{say(w, 'answer', 'brain_title')}**",
             escape(recall.text),
-            *(f":orange[{n}]" for n in recall_notes(recall, brain, w)),
-            f":small[{brain_note(brain.trained_on, w)}]",
+            # The warnings name the training date, so they take the plain note's place.
+            *(
+                [f":small[:orange[{n}]]" for n in notes]
+                if (notes := recall_notes(recall, brain, w))
+                else [f":small[{brain_note(brain.trained_on, w)}]"]
+            ),
         ]
     )
 

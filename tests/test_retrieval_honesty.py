@@ -99,7 +99,7 @@ def test_the_view_turns_every_note_into_words():
     w = Words("technical")
     answer = rt.grounded_answer("How much does the K220 kettle cost?", [K210, K220], 0.3)
     box = view.library_box(view.library_answer(answer, w), w)
-    assert ":orange[⚠ Left out \\[1\\]: about K210, not K220.]" in box
+    assert ":small[:orange[⚠ Left out \\[1\\]: about K210, not K220.]]" in box
     for kind in ("other_product", "no_page", "conflict", "ambiguous"):
         note = rt.Note(kind, (1, 2), "K300", ("K210",), chosen=2, date="2026-12-02")
         text = view.note_text(note, w)
@@ -144,8 +144,8 @@ def test_the_brain_marks_an_unknown_product_and_a_page_changed_since_training():
     )  # it answers anyway, as a trained model would
     w = Words("technical")
     box = view.brain_box(recall, brain, w)
-    assert "Not in its training: no page it learned names K300" in box
-    assert "Out of date: the library changed on 2025\\-04\\-02" in box
+    assert "Not in its training (2025\\-01\\-31): it learned no page on K300" in box
+    assert "Out of date: trained 2025\\-01\\-31, page changed 2025\\-04\\-02" in box
     # Retrained on today's library it knows the K300 and nothing is marked.
     fresh = rt.FineTunedBrain.train([new, k300], "2026-12-02", encoder=WordEncoder())
     recall = fresh.recall("How much does the K300 kettle cost?", 0.1, library=[new, k300])

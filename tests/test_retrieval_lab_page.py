@@ -151,7 +151,7 @@ def test_adding_a_document_answers_a_new_question(at):
     assert "No fetched page is about Z900" in rag_answer(at)
     assert "Sources:" not in rag_answer(at)
     before = brain_answer(at)
-    assert "Not in its training: no page it learned names Z900" in before
+    assert "Not in its training (2025-01-31): it learned no page on Z900" in before
     at.selectbox(key="retrieval_edit_doc").set_value("__new__").run()
     at.text_input(key="retrieval_form_title").set_value("Brightfield Z900 robot lawn mower")
     at.text_area(key="retrieval_form_text").set_value(
@@ -338,7 +338,7 @@ def test_a_page_about_another_product_is_flagged_and_the_stale_brain_marked(at):
     assert "Price: 79 euros. [1]" in rag_answer(at)
     assert "49 euros" not in rag_answer(at) and "⚠" not in rag_answer(at)
     brain = brain_answer(at)
-    assert "Not in its training: no page it learned names K300" in brain
+    assert "Not in its training (2025-01-31): it learned no page on K300" in brain
     assert "Out of date" in brain
 
 
