@@ -185,9 +185,9 @@ def test_hit_rate_table_figure_and_misses_come_from_the_rates():
         ["3 of 4 (75%)", "2 of 4 (50%)", "3 of 4 (75%)"],
         ["4 of 4 (100%)", "3 of 4 (75%)", "4 of 4 (100%)"],
     ]
-    assert list(table)[2] == "Right page in the first 3"
+    assert list(table)[2] == "In the first 3"
     fig = view.hit_rate_figure(rates, w)
-    assert fig.layout.title.text.startswith("Meaning = Both: the right page first for 3 of 4")
+    assert fig.layout.title.text == "Meaning and Both: right page first, 3 of 4"
     assert [t for t in fig.data[0].text] == ["3/4", "2/4", "3/4"]
     lines = view.miss_lines(rates["lexical"], {"a": "Page A", "b": "Page B"}, w)
     assert lines == ["“q?”: expected Page A, got nothing", "“r?”: expected Page B, got Page A"]

@@ -647,15 +647,15 @@ def eval_view(settings: Settings, w: Words) -> None:
         rates = _hit_rates(
             settings.chunk_size, settings.chunk_overlap, k, rt.EVAL_PATH.stat().st_mtime
         )
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([1, 1], gap="medium")
     with left:
         chart(
             view.hit_rate_figure(rates, w),
             key="retrieval_eval_chart",
             alt=view.say(w, "eval", "alt"),
         )
-    with right:
-        st.dataframe(view.hit_rate_table(rates, w), hide_index=True, key="retrieval_eval_table")
+    with right, st.container(key="retrieval_eval_table"):
+        st.dataframe(view.hit_rate_table(rates, w), hide_index=True)
     st.caption(
         view.say(w, "eval", "explain", size=settings.chunk_size, overlap=settings.chunk_overlap)
     )
