@@ -201,3 +201,19 @@ def test_real_model_k300_before_and_after_its_page_is_added():
     recall = brain.recall(q, 0.3, library=library)
     assert recall.unknown == "K300"  # it answers, and the answer is marked
     assert "79 euros" not in recall.text
+
+
+def test_the_review_s_k300_answer_no_longer_quotes_another_product_s_price():
+    """The review saw "Price: 79 euros [1] Price: 49 euros [2]" for the K300: the second
+    sentence was another page's price. Now only the K300's page is quoted, and the other is
+    named as left out."""
+    k300 = hit("k300", "Brightfield K300 kettle", "Price: 79 euros.", 0.58, "2026-12-02")
+    lamp = hit("lamp-l60", "Brightfield L60 desk lamp", "Price: 49 euros.", 0.56, "2024-09-09")
+    answer = rt.grounded_answer("How much does the K300 cost?", [k300, lamp], 0.3)
+    assert answer.text == "Price: 79 euros. [1]"
+    assert answer.notes == (rt.Note("other_product", (2,), "K300", ("L60",)),)
+    # A second K300 page with another price is a conflict: the newer page wins, flagged.
+    older = hit("k300-old", "K300 kettle (launch)", "Price: 89 euros.", 0.57, "2026-10-01")
+    answer = rt.grounded_answer("How much does the K300 cost?", [older, k300, lamp], 0.3)
+    assert answer.text == "Price: 79 euros. [2]"
+    assert rt.Note("conflict", (1, 2), chosen=2, date="2026-12-02") in answer.notes
