@@ -79,6 +79,10 @@ class Lab:
     step: str = ""
     #: Whether a shared link's chunking has been read (once per session).
     url_read: bool = False
+    #: An imported library waiting to be indexed (under a progress bar with a cancel
+    #: button), and its file name, escaped; the current library stays until it is ready.
+    pending: list[rt.Doc] | None = None
+    pending_name: str = ""
 
 
 def _fresh_lab() -> Lab:
@@ -234,6 +238,8 @@ def retriever(settings: Settings) -> rt.Retriever:
     """This session's index at the chosen chunking (rebuilt only when chunking changes;
     the shared embedding cache makes a rebuild to an earlier setting free)."""
     current = lab()
+    if current.pending is not None:
+        _index_import(current, settings)
     r = current.retriever
     if r is None or (r.chunk_size, r.chunk_overlap) != (
         settings.chunk_size,
@@ -248,6 +254,52 @@ def retriever(settings: Settings) -> rt.Retriever:
             )
         current.retriever = r
     return r
+
+
+def _index_import(current: Lab, settings: Settings) -> None:
+    """Index an imported library batch by batch under a progress bar with a cancel button;
+    swap it in only when it is ready. Cancel stops the run at the next batch (a click
+    interrupts the running script), and the library stays as it was."""
+    u = words("update")
+    docs, name = current.pending or [], current.pending_name
+    holder = st.empty()
+    with holder.container():
+        bar = st.progress(0.0, text=u["import_progress"].format(name=name, done=0, total="…"))
+        st.button(
+            u["import_cancel"],
+            key="retrieval_import_cancel",
+            on_click=_cancel_import,
+            help=u["import_cancel_help"],
+            icon=":material/cancel:",
+        )
+
+        def report(done: int, total: int) -> None:
+            text = u["import_progress"].format(name=name, done=done, total=total)
+            bar.progress(min(1.0, done / max(total, 1)), text=text)
+
+        try:
+            r = rt.Retriever(
+                docs,
+                encoder=shared_encoder(),
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+                progress=report,
+            )
+        except rt.LibraryError as exc:
+            current.pending = None
+            notice("error", u["import_error"].format(name=name, error=escape(str(exc))))
+            holder.empty()
+            return
+    holder.empty()
+    current.library, current.retriever, current.pending = docs, r, None
+    notice("success", u["imported"].format(n=len(docs), name=name))
+
+
+def _cancel_import() -> None:
+    current = lab()
+    if current.pending is not None:
+        notice("info", words("update")["import_cancelled"].format(name=current.pending_name))
+    current.pending = None
 
 
 def _chunking(current: Lab, w: Words) -> tuple[int, int, str]:
@@ -789,15 +841,15 @@ def _import() -> None:
     if upload is None:
         return
     name = escape(upload.name)
+    current = lab()
     try:
         docs = rt.library_from_json(upload.getvalue())
+        rt.check_import_work(docs, current.chunk_size, current.chunk_overlap)
     except rt.LibraryError as exc:
         notice("error", w["import_error"].format(name=name, error=escape(str(exc))))
         return
-    current = lab()
-    current.library = docs
-    current.retriever = None  # rebuilt at the current chunking on this rerun
-    notice("success", w["imported"].format(n=len(docs), name=name))
+    # Indexed on this rerun, under a progress bar with cancel (see _index_import).
+    current.pending, current.pending_name = docs, name
 
 
 def library_panel(w: Words) -> None:
