@@ -22,7 +22,7 @@ charts use its last good value meanwhile.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +32,11 @@ import streamlit as st
 from brainlab import cost_view as view
 from brainlab import costs
 from brainlab.content import Lesson
+from brainlab.editor_state import clean_edits
 from brainlab.ui.context import words
 from brainlab.ui.stage import stepper
 from brainlab.ui.widgets import chart, md, page_header
-from brainlab.words import Words
+from brainlab.words import Words, escape
 
 STATE = "cost_state"
 PRESET = "cost_preset"
@@ -97,6 +98,7 @@ class CostState:
     upload_seen: str | None = None
     import_note: tuple[str, str] | None = None  # ("ok" or "error", the message)
     last_good: dict[str, float] = field(default_factory=dict)
+    edit_note: str = ""  # what the server dropped from the last table edit
 
     @property
     def editor_key(self) -> str:
@@ -156,17 +158,21 @@ def _reconcile(s: CostState, preset: str) -> None:
         s.load(_scenario_table(preset))
         s.preset_seen = preset
 
-    # Table edits: edited_rows of the current table, by row position.
+    # Table edits: edited_rows of the current table, by row position, checked on the
+    # server (the browser's limits can be bypassed; see brainlab/editor_state.py).
     keys = list(s.values)
-    edits = st.session_state.get(s.editor_key)
-    if isinstance(edits, Mapping):
-        for row, change in (edits.get("edited_rows") or {}).items():
-            try:
-                key = keys[int(row)]
-            except (ValueError, IndexError):
-                continue
-            if isinstance(change, Mapping) and "value" in change:
-                s.values[key] = change["value"]
+    try:
+        raw = st.session_state.get(s.editor_key)
+    except Exception:  # a message Streamlit itself cannot read back
+        raw = "unreadable"
+    edits = clean_edits(raw, n_rows=len(keys), editable=("value",))
+    for row, change in edits.rows.items():
+        s.values[keys[row]] = change["value"]
+    if not edits.clean:
+        # A fresh table (new key): Streamlit never draws the crafted state, which it
+        # would raise on; what was allowed is already in ``values``.
+        s.version += 1
+        s.edit_note = ", ".join(edits.rejected)
 
     # Slider moves since the last run win over the table and rebuild it.
     for widget, (key, *_rest) in QUICK_STEPS.items():
@@ -295,6 +301,11 @@ def assumptions_table(s: CostState, table: pd.DataFrame, w: Words) -> None:
     """The open assumptions table: every value editable, each with its unit and source."""
     shown = table.copy()
     shown["value"] = pd.Series([_number(v) for v in shown["value"]], dtype="float64")
+    if s.edit_note:
+        # The note quotes row names from the browser's message: escaped, shown as text.
+        note = view.say(w, "controls", "edit_rejected", parts=escape(s.edit_note))
+        st.warning(note, icon=":material/block:")
+        s.edit_note = ""
     st.data_editor(
         shown,
         key=s.editor_key,
