@@ -13,8 +13,6 @@ import json
 import math
 import re
 import tomllib
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -1113,36 +1111,18 @@ def project(vectors: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np
 def ask_endpoint(
     base_url: str, model: str, prompt: str, *, api_key: str = "", timeout: float = 60
 ) -> str:
-    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint; return the
-    reply's text. Only ever called when the user turned it on and gave the address.
+    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint the server's
+    operator allowed (:mod:`brainlab.endpoint`: off unless ``BRAINLAB_LLM_HOSTS`` is set;
+    loopback or listed hosts only; no redirects); return the reply's text.
 
     Raises
     ------
     LibraryError
-        With a readable message for a bad address, a network failure or an odd reply.
+        Not allowed (saying why), or one message for any failure to get an answer.
     """
-    url = base_url.strip().rstrip("/")
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise LibraryError("The endpoint must start with http:// or https://.")
-    if not url.endswith("/chat/completions"):
-        url += "/chat/completions"
-    body = json.dumps(
-        {"model": model.strip(), "messages": [{"role": "user", "content": prompt}]}
-    ).encode()
-    headers = {"Content-Type": "application/json"}
-    if api_key.strip():
-        headers["Authorization"] = f"Bearer {api_key.strip()}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    from brainlab import endpoint
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            reply = json.loads(resp.read(2_000_000).decode("utf-8", "replace"))
-    except urllib.error.HTTPError as exc:
-        raise LibraryError(f"The endpoint answered HTTP {exc.code} ({exc.reason}).") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise LibraryError(f"Could not reach the endpoint: {exc}.") from None
-    except json.JSONDecodeError:
-        raise LibraryError("The endpoint did not answer with JSON.") from None
-    try:
-        return str(reply["choices"][0]["message"]["content"])
-    except (KeyError, IndexError, TypeError):
-        raise LibraryError("The endpoint's reply has no choices[0].message.content.") from None
+        return endpoint.ask(base_url, model, prompt, api_key=api_key, timeout=timeout)
+    except endpoint.EndpointError as exc:
+        raise LibraryError(str(exc)) from None

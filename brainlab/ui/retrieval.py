@@ -784,8 +784,16 @@ def retrain_view(w: Words) -> None:
 
 def llm_panel(prompt: str) -> None:
     """The optional OpenAI-compatible endpoint: off by default, never needed."""
+    from brainlab import endpoint
+
     w = words("llm")
     st.caption(say(w["title"]))
+    allowed = endpoint.policy()
+    if allowed is None:  # only the server's operator can turn it on (SSRF: see endpoint.py)
+        st.caption(w["disabled"].format(variable=endpoint.ENV_HOSTS))
+        return
+    hosts = escape(allowed.describe(loopback_name=w["loopback"]))
+    st.caption(w["allowed"].format(hosts=hosts))
     on = st.toggle(w["toggle"], key="retrieval_llm_on", help=w["toggle_help"])
     if not on:
         st.caption(w["off"])
