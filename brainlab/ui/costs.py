@@ -35,6 +35,7 @@ from brainlab.content import Lesson
 from brainlab.editor_state import clean_edits
 from brainlab.ui.context import words
 from brainlab.ui.stage import stepper
+from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, md, page_header
 from brainlab.words import Words, escape
 
@@ -43,6 +44,8 @@ PRESET = "cost_preset"
 COMPARE_A, COMPARE_B = "cost_compare", "cost_against"
 TABS = "cost_tabs"
 DEFAULTS = "defaults"
+#: Largest assumptions CSV, in MB (the uploader's limit, checked again on the server).
+CSV_MB = 1
 
 #: Quick sliders: widget key -> (assumption key, label word, help word, steps).
 QUICK_STEPS: dict[str, tuple[str, str, str, tuple[float, ...]]] = {
@@ -339,7 +342,7 @@ def files(s: CostState, table: pd.DataFrame, w: Words) -> None:
             type=["csv"],
             key="cost_import",
             help=view.say(w, "controls", "import_help"),
-            max_upload_size=1,
+            max_upload_size=CSV_MB,
         )
     _import(s, upload, w)
     if s.import_note:
@@ -359,6 +362,10 @@ def _import(s: CostState, upload: Any, w: Words) -> None:
         return
     s.upload_seen = upload.file_id
     name = str(upload.name)
+    if too_big(upload, CSV_MB):  # max_upload_size is only checked in the browser
+        problem = view.say(w, "controls", "too_big", size=size_mb(upload), limit=CSV_MB)
+        s.import_note = ("error", view.import_note("error", name, w, problems=[problem]))
+        return
     table, problems = costs.from_csv(upload.getvalue())
     if table is None:
         s.import_note = ("error", view.import_note("error", name, w, problems=problems))

@@ -24,6 +24,7 @@ from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
+from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, page_header
 from brainlab.words import Words
 
@@ -39,6 +40,8 @@ MIN_SIM = 0.30
 #: the answers under it stay where they are when the reader switches between the two.
 SLOT_HEIGHT = 240
 SLOT_KEY = "retrieval_slot"
+#: Largest library file, in MB: 300 documents of 5,000 characters are ~1.6 MB of JSON.
+LIBRARY_MB = 2
 
 # The escape of user text lives in the pure view module; kept here under its old name.
 escape = view.escape
@@ -850,6 +853,10 @@ def _import() -> None:
         return
     name = escape(upload.name)
     current = lab()
+    if too_big(upload, LIBRARY_MB):  # the uploader's limit is only checked in the browser
+        error = w["too_big"].format(size=size_mb(upload), limit=LIBRARY_MB)
+        notice("error", w["import_error"].format(name=name, error=error))
+        return
     try:
         docs = rt.library_from_json(upload.getvalue())
         rt.check_import_work(docs, current.chunk_size, current.chunk_overlap)
@@ -905,5 +912,10 @@ def library_panel(w: Words) -> None:
             on_click="ignore",
         )
     st.file_uploader(
-        u["import"], type=["json"], key="retrieval_import", on_change=_import, help=u["import_help"]
+        u["import"],
+        type=["json"],
+        key="retrieval_import",
+        on_change=_import,
+        help=u["import_help"],
+        max_upload_size=LIBRARY_MB,
     )
