@@ -33,6 +33,7 @@ from brainlab import cost_view as view
 from brainlab import costs
 from brainlab.content import Lesson
 from brainlab.editor_state import clean_edits
+from brainlab.ui import workspace
 from brainlab.ui.context import words
 from brainlab.ui.stage import stepper
 from brainlab.ui.uploads import size_mb, too_big
@@ -127,10 +128,48 @@ class CostState:
 
 
 def state() -> CostState:
-    """The lab's state in this session (created on first use)."""
+    """The lab's state in this session (created on first use, from the reader's workspace
+    when it holds a table)."""
     if STATE not in st.session_state:
-        st.session_state[STATE] = CostState()
+        st.session_state[STATE] = _restored() or CostState()
     return st.session_state[STATE]
+
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py).
+SAVED = "costs"
+
+
+def _plain(value: Any) -> Any:
+    """A table value as JSON can hold it: a finite number, text, or None (a cleared cell)."""
+    if isinstance(value, str) or value is None:
+        return value
+    x = _number(value)
+    return x
+
+
+def _snapshot(s: CostState) -> dict[str, Any]:
+    return {
+        "values": {k: _plain(v) for k, v in s.values.items()},
+        "sources": {k: str(v) for k, v in s.sources.items()},
+        "preset": s.preset_seen,
+    }
+
+
+def _restored() -> CostState | None:
+    saved = workspace.load(SAVED)
+    if not isinstance(saved, dict) or not isinstance(saved.get("values"), dict):
+        return None
+    known = list(costs.default_assumptions()["key"])
+    values = {k: saved["values"].get(k) for k in known if k in saved["values"]}
+    if len(values) != len(known):
+        return None  # saved by another version of the table: start from the defaults
+    sources = saved.get("sources") if isinstance(saved.get("sources"), dict) else {}
+    preset = saved.get("preset")
+    s = CostState(values=values, sources={k: str(v) for k, v in sources.items()})
+    s.preset_seen = preset if isinstance(preset, str) else None
+    if s.preset_seen is not None:
+        st.session_state.setdefault(PRESET, s.preset_seen)
+    return s
 
 
 def _scenario_table(name: str) -> pd.DataFrame:
@@ -449,6 +488,8 @@ def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
         if tab.open:
             with tab:
                 _tab(page, section_id, s, c, a, b)
+    # Saved once per run of the stage, only when it changed (one transaction).
+    workspace.save(SAVED, _snapshot(s))
 
 
 def page_words_tabs(w: Words) -> dict[str, str]:

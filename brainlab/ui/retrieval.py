@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -22,6 +22,7 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
+from brainlab.ui import workspace
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
 from brainlab.ui.uploads import size_mb, too_big
@@ -95,10 +96,54 @@ def _fresh_lab() -> Lab:
 
 
 def lab() -> Lab:
-    """This session's lab, created on first use (needs the model: call under a status)."""
+    """This session's lab, created on first use (needs the model: call under a status):
+    from the reader's workspace when it holds one, else fresh."""
     if STATE not in st.session_state:
-        st.session_state[STATE] = _fresh_lab()
+        st.session_state[STATE] = _restored_lab() or _fresh_lab()
     return st.session_state[STATE]
+
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py).
+SAVED = "retrieval"
+
+
+def _snapshot(current: Lab) -> dict[str, Any]:
+    """What the workspace keeps of the lab: the library, the brain's snapshot, the settings."""
+    return {
+        "library": [asdict(d) for d in current.library],
+        "brain": {
+            "trained_on": current.brain.trained_on,
+            "docs": [asdict(d) for d in current.brain.docs],
+        },
+        "spent_dollars": current.spent_dollars,
+        "spent_hours": current.spent_hours,
+        "min_sim": current.min_sim,
+        "chunk_size": current.chunk_size,
+        "chunk_overlap": current.chunk_overlap,
+    }
+
+
+def _restored_lab() -> Lab | None:
+    saved = workspace.load(SAVED)
+    if not isinstance(saved, dict):
+        return None
+    try:
+        library = [rt.Doc(**d) for d in saved["library"]]
+        brain_docs = [rt.Doc(**d) for d in saved["brain"]["docs"]]
+        brain = rt.FineTunedBrain.train(
+            brain_docs, str(saved["brain"]["trained_on"]), encoder=shared_encoder()
+        )
+        return Lab(
+            library=library,
+            brain=brain,
+            spent_dollars=float(saved["spent_dollars"]),
+            spent_hours=float(saved["spent_hours"]),
+            min_sim=float(saved["min_sim"]),
+            chunk_size=int(saved["chunk_size"]),
+            chunk_overlap=int(saved["chunk_overlap"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # an unreadable save: start fresh (the stored value is kept)
 
 
 def load_model() -> None:
@@ -536,6 +581,7 @@ def stage(page: Lesson) -> None:
             error = escape(str(exc))[:300]
             st.error(say(words("update")["index_failed"], error=error))
             library_panel(w)
+            workspace.save(SAVED, _snapshot(current))
             return
         labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
         # Arriving on the step about editing opens the edit panel's tab; leaving it, the
@@ -552,6 +598,8 @@ def stage(page: Lesson) -> None:
             edit_panel(hits, w)
         answers(question, hits, settings, w)
     tabs_below(index, question, hits, settings, problem, w)
+    # Saved once per run, and only when it changed (one transaction in the workspace).
+    workspace.save(SAVED, _snapshot(current))
 
 
 # --------------------------------------------------------------------------- the tabs below
