@@ -17,6 +17,7 @@ import streamlit as st
 from brainlab import preload
 from brainlab.ui import draw_sidebar
 from brainlab.ui.frame import app_pages, page_config
+from brainlab.ui.uploads import prune_unattached
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
@@ -33,3 +34,5 @@ finally:
     # Retrieval lab is ready when a learner gets there. Started after the page has run: the
     # load never competes with a first paint (brainlab/preload.py).
     preload.start()
+    # Files uploaded but shown by no uploader are not kept (brainlab/ui/uploads.py).
+    prune_unattached()

@@ -13,9 +13,7 @@ import json
 import math
 import re
 import tomllib
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +45,13 @@ MAX_TEXT_CHARS = 5_000
 MAX_TITLE_CHARS = 200
 MAX_DOCS = 300
 MAX_QUESTION_CHARS = 1_000
+#: Most texts (chunks plus sentences) one import may embed. At the limits above a library
+#: could ask for ~18,000 model inputs (~20 minutes of one core); 2,000 is ~10x the shipped
+#: library and ~1-3 minutes here, shown with a progress bar and a cancel button.
+MAX_IMPORT_TEXTS = 2_000
+#: Texts per encoder call while building an index: between two calls the progress is
+#: reported (and a cancel honoured), and the model's lock is free for other sessions.
+EMBED_BATCH = 16
 #: Weight of the shared-word share in choosing a hit's best sentence (added to the cosine):
 #: enough to break near-ties, small enough that "Price: 44 euros." beats the sentence that
 #: merely repeats the product's name.
@@ -62,6 +67,14 @@ JSON_VERSION = 1
 
 class LibraryError(ValueError):
     """A library (file, JSON import or form input) is invalid; the message says why."""
+
+
+class BuildCancelled(LibraryError):
+    """Building an index was cancelled through its ``progress`` callback."""
+
+
+#: ``progress(done, total)`` after each batch of texts embedded; return ``False`` to cancel.
+Progress = Callable[[int, int], "bool | None"]
 
 
 # --------------------------------------------------------------------------- documents
@@ -371,6 +384,7 @@ class Retriever:
         encoder: Encoder | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
+        progress: Progress | None = None,
     ) -> None:
         check_chunking(chunk_size, chunk_overlap)
         if encoder is None:
@@ -394,7 +408,7 @@ class Retriever:
             if doc.id in seen:
                 raise LibraryError(f"two documents share the id {doc.id!r}")
             seen.add(doc.id)
-        self._insert(docs)
+        self._insert(docs, progress)
 
     # ---------------------------------------------------------------- index upkeep
 
@@ -403,9 +417,20 @@ class Retriever:
         # still says which product or policy it is about.
         return f"{self.docs[chunk.doc_id].title}. {chunk.text}"
 
-    def _insert(self, docs: Sequence[Doc]) -> None:
-        for doc in docs:
-            self.docs[doc.id] = doc
+    def _encode(self, texts: list[str], progress: Progress | None) -> np.ndarray | None:
+        # In batches: the model's lock is free between two of them (another session's
+        # query waits one batch, not the whole library), and progress/cancel is honoured.
+        if not texts:
+            return None
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            parts.append(np.asarray(self.encoder.encode(batch), dtype=np.float32))
+            if progress is not None and progress(start + len(batch), len(texts)) is False:
+                raise BuildCancelled("building the index was cancelled")
+        return np.vstack(parts)
+
+    def _insert(self, docs: Sequence[Doc], progress: Progress | None = None) -> None:
         new = [c for d in docs for c in chunk_doc(d, self.chunk_size, self.chunk_overlap)]
         spans = {d.id: split_sentences(d.text) for d in docs}
         # Each sentence is embedded with its document's title, as chunks are: "Price: 44
@@ -413,8 +438,12 @@ class Retriever:
         sentences = [f"{d.title}. {d.text[s:e]}" for d in docs for s, e in spans[d.id]]
         # One encoder call per change: the new chunks and the new documents' sentences
         # (sentences let a hit show its best-matching sentence without a model call).
-        texts = [self._chunk_input(c) for c in new] + sentences
-        rows = np.asarray(self.encoder.encode(texts), dtype=np.float32) if texts else None
+        titles = {d.id: d.title for d in docs}
+        texts = [f"{titles[c.doc_id]}. {c.text}" for c in new] + sentences
+        # Embedded before anything changes: a cancelled build leaves the index as it was.
+        rows = self._encode(texts, progress)
+        for doc in docs:
+            self.docs[doc.id] = doc
         if new and rows is not None:
             block = rows[: len(new)]
             self.matrix = block if not self.matrix.size else np.vstack([self.matrix, block])
@@ -1162,6 +1191,31 @@ def new_doc_id(title: str, existing: Iterable[str]) -> str:
     return candidate
 
 
+def embedding_work(docs: Iterable[Doc], chunk_size: int, chunk_overlap: int) -> int:
+    """How many texts building an index of ``docs`` embeds: its chunks and its sentences."""
+    return sum(
+        len(chunk_spans(d.text, chunk_size, chunk_overlap)) + len(split_sentences(d.text))
+        for d in docs
+    )
+
+
+def check_import_work(docs: Sequence[Doc], chunk_size: int, chunk_overlap: int) -> None:
+    """Refuse a library whose index would take more than :data:`MAX_IMPORT_TEXTS` texts.
+
+    Raises
+    ------
+    LibraryError
+        Saying how much work the file asks for and what the limit is.
+    """
+    work = embedding_work(docs, chunk_size, chunk_overlap)
+    if work > MAX_IMPORT_TEXTS:
+        raise LibraryError(
+            f"Indexing this library would embed {work:,} pieces of text (chunks and "
+            f"sentences); one import may embed at most {MAX_IMPORT_TEXTS:,}. Use fewer or "
+            "shorter documents, or larger chunks."
+        )
+
+
 def library_to_json(docs: Iterable[Doc]) -> str:
     """The library as a JSON file a user can keep and import again."""
     payload = {
@@ -1288,36 +1342,18 @@ def project(vectors: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np
 def ask_endpoint(
     base_url: str, model: str, prompt: str, *, api_key: str = "", timeout: float = 60
 ) -> str:
-    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint; return the
-    reply's text. Only ever called when the user turned it on and gave the address.
+    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint the server's
+    operator allowed (:mod:`brainlab.endpoint`: off unless ``BRAINLAB_LLM_HOSTS`` is set;
+    loopback or listed hosts only; no redirects); return the reply's text.
 
     Raises
     ------
     LibraryError
-        With a readable message for a bad address, a network failure or an odd reply.
+        Not allowed (saying why), or one message for any failure to get an answer.
     """
-    url = base_url.strip().rstrip("/")
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise LibraryError("The endpoint must start with http:// or https://.")
-    if not url.endswith("/chat/completions"):
-        url += "/chat/completions"
-    body = json.dumps(
-        {"model": model.strip(), "messages": [{"role": "user", "content": prompt}]}
-    ).encode()
-    headers = {"Content-Type": "application/json"}
-    if api_key.strip():
-        headers["Authorization"] = f"Bearer {api_key.strip()}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    from brainlab import endpoint
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            reply = json.loads(resp.read(2_000_000).decode("utf-8", "replace"))
-    except urllib.error.HTTPError as exc:
-        raise LibraryError(f"The endpoint answered HTTP {exc.code} ({exc.reason}).") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise LibraryError(f"Could not reach the endpoint: {exc}.") from None
-    except json.JSONDecodeError:
-        raise LibraryError("The endpoint did not answer with JSON.") from None
-    try:
-        return str(reply["choices"][0]["message"]["content"])
-    except (KeyError, IndexError, TypeError):
-        raise LibraryError("The endpoint's reply has no choices[0].message.content.") from None
+        return endpoint.ask(base_url, model, prompt, api_key=api_key, timeout=timeout)
+    except endpoint.EndpointError as exc:
+        raise LibraryError(str(exc)) from None

@@ -13,6 +13,7 @@ import streamlit as st
 
 from brainlab import share
 from brainlab.content import VOCABULARIES, load_site, load_toml
+from brainlab.ui import workspace
 from brainlab.ui.context import (
     PRESENTER_KEY,
     VOCAB_KEY,
@@ -76,6 +77,7 @@ def draw_sidebar() -> Words:
     Call once per rerun, from ``app.py``.
     """
     words = load_toml("ui.toml")["sidebar"]
+    workspace.begin()  # first: the labs load this session's work from it
     with st.sidebar:
         # Presenter mode's class address goes on top, in view on a 720 px projector; it
         # is filled in below, once the presenter switch has been read.
@@ -106,6 +108,7 @@ def draw_sidebar() -> Words:
             class_address()
     with st.sidebar:
         sidebar_score()  # the running checkpoint score (issue 6)
+        workspace.panel()  # where the work is kept; start fresh; share a copy (issue 10)
         st.caption(words["footer"])
     if value.presenter:
         st.html(_PRESENTER_CSS)
@@ -166,7 +169,9 @@ def current_query() -> list[tuple[str, str]]:
 
 def current_link() -> str:
     """The full link to the current view: page address and the current query string."""
-    return share.view_link(page_address(), current_query())
+    # Never the workspace id: it gives write access to the sender's work.
+    query = [(k, v) for k, v in current_query() if k not in workspace.PRIVATE_PARAMS]
+    return share.view_link(page_address(), query)
 
 
 def _qr(text: str, width: int, alt: str, caption: str | None = None) -> None:

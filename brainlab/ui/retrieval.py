@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -22,8 +22,10 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
+from brainlab.ui import workspace
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
+from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, page_header
 from brainlab.words import Words
 
@@ -39,6 +41,8 @@ MIN_SIM = 0.30
 #: the answers under it stay where they are when the reader switches between the two.
 SLOT_HEIGHT = 240
 SLOT_KEY = "retrieval_slot"
+#: Largest library file, in MB: 300 documents of 5,000 characters are ~1.6 MB of JSON.
+LIBRARY_MB = 2
 
 # The escape of user text lives in the pure view module; kept here under its old name.
 escape = view.escape
@@ -79,6 +83,10 @@ class Lab:
     step: str = ""
     #: Whether a shared link's chunking has been read (once per session).
     url_read: bool = False
+    #: An imported library waiting to be indexed (under a progress bar with a cancel
+    #: button), and its file name, escaped; the current library stays until it is ready.
+    pending: list[rt.Doc] | None = None
+    pending_name: str = ""
 
 
 def _fresh_lab() -> Lab:
@@ -88,10 +96,54 @@ def _fresh_lab() -> Lab:
 
 
 def lab() -> Lab:
-    """This session's lab, created on first use (needs the model: call under a status)."""
+    """This session's lab, created on first use (needs the model: call under a status):
+    from the reader's workspace when it holds one, else fresh."""
     if STATE not in st.session_state:
-        st.session_state[STATE] = _fresh_lab()
+        st.session_state[STATE] = _restored_lab() or _fresh_lab()
     return st.session_state[STATE]
+
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py).
+SAVED = "retrieval"
+
+
+def _snapshot(current: Lab) -> dict[str, Any]:
+    """What the workspace keeps of the lab: the library, the brain's snapshot, the settings."""
+    return {
+        "library": [asdict(d) for d in current.library],
+        "brain": {
+            "trained_on": current.brain.trained_on,
+            "docs": [asdict(d) for d in current.brain.docs],
+        },
+        "spent_dollars": current.spent_dollars,
+        "spent_hours": current.spent_hours,
+        "min_sim": current.min_sim,
+        "chunk_size": current.chunk_size,
+        "chunk_overlap": current.chunk_overlap,
+    }
+
+
+def _restored_lab() -> Lab | None:
+    saved = workspace.load(SAVED)
+    if not isinstance(saved, dict):
+        return None
+    try:
+        library = [rt.Doc(**d) for d in saved["library"]]
+        brain_docs = [rt.Doc(**d) for d in saved["brain"]["docs"]]
+        brain = rt.FineTunedBrain.train(
+            brain_docs, str(saved["brain"]["trained_on"]), encoder=shared_encoder()
+        )
+        return Lab(
+            library=library,
+            brain=brain,
+            spent_dollars=float(saved["spent_dollars"]),
+            spent_hours=float(saved["spent_hours"]),
+            min_sim=float(saved["min_sim"]),
+            chunk_size=int(saved["chunk_size"]),
+            chunk_overlap=int(saved["chunk_overlap"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # an unreadable save: start fresh (the stored value is kept)
 
 
 def load_model() -> None:
@@ -234,6 +286,8 @@ def retriever(settings: Settings) -> rt.Retriever:
     """This session's index at the chosen chunking (rebuilt only when chunking changes;
     the shared embedding cache makes a rebuild to an earlier setting free)."""
     current = lab()
+    if current.pending is not None:
+        _index_import(current, settings)
     r = current.retriever
     if r is None or (r.chunk_size, r.chunk_overlap) != (
         settings.chunk_size,
@@ -248,6 +302,52 @@ def retriever(settings: Settings) -> rt.Retriever:
             )
         current.retriever = r
     return r
+
+
+def _index_import(current: Lab, settings: Settings) -> None:
+    """Index an imported library batch by batch under a progress bar with a cancel button;
+    swap it in only when it is ready. Cancel stops the run at the next batch (a click
+    interrupts the running script), and the library stays as it was."""
+    u = words("update")
+    docs, name = current.pending or [], current.pending_name
+    holder = st.empty()
+    with holder.container():
+        bar = st.progress(0.0, text=u["import_progress"].format(name=name, done=0, total="…"))
+        st.button(
+            u["import_cancel"],
+            key="retrieval_import_cancel",
+            on_click=_cancel_import,
+            help=u["import_cancel_help"],
+            icon=":material/cancel:",
+        )
+
+        def report(done: int, total: int) -> None:
+            text = u["import_progress"].format(name=name, done=done, total=total)
+            bar.progress(min(1.0, done / max(total, 1)), text=text)
+
+        try:
+            r = rt.Retriever(
+                docs,
+                encoder=shared_encoder(),
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+                progress=report,
+            )
+        except rt.LibraryError as exc:
+            current.pending = None
+            notice("error", u["import_error"].format(name=name, error=escape(str(exc))))
+            holder.empty()
+            return
+    holder.empty()
+    current.library, current.retriever, current.pending = docs, r, None
+    notice("success", u["imported"].format(n=len(docs), name=name))
+
+
+def _cancel_import() -> None:
+    current = lab()
+    if current.pending is not None:
+        notice("info", words("update")["import_cancelled"].format(name=current.pending_name))
+    current.pending = None
 
 
 def _chunking(current: Lab, w: Words) -> tuple[int, int, str]:
@@ -488,6 +588,7 @@ def stage(page: Lesson) -> None:
             error = escape(str(exc))[:300]
             st.error(say(words("update")["index_failed"], error=error))
             library_panel(w)
+            workspace.save(SAVED, _snapshot(current))
             return
         labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
         # Arriving on the step about editing opens the edit panel's tab; leaving it, the
@@ -504,6 +605,8 @@ def stage(page: Lesson) -> None:
             edit_panel(hits, w)
         answers(question, hits, settings, w)
     tabs_below(index, question, hits, settings, problem, w)
+    # Saved once per run, and only when it changed (one transaction in the workspace).
+    workspace.save(SAVED, _snapshot(current))
 
 
 # --------------------------------------------------------------------------- the tabs below
@@ -786,8 +889,16 @@ def retrain_view(w: Words) -> None:
 
 def llm_panel(prompt: str) -> None:
     """The optional OpenAI-compatible endpoint: off by default, never needed."""
+    from brainlab import endpoint
+
     w = words("llm")
     st.caption(say(w["title"]))
+    allowed = endpoint.policy()
+    if allowed is None:  # only the server's operator can turn it on (SSRF: see endpoint.py)
+        st.caption(w["disabled"].format(variable=endpoint.ENV_HOSTS))
+        return
+    hosts = escape(allowed.describe(loopback_name=w["loopback"]))
+    st.caption(w["allowed"].format(hosts=hosts))
     on = st.toggle(w["toggle"], key="retrieval_llm_on", help=w["toggle_help"])
     if not on:
         st.caption(w["off"])
@@ -843,15 +954,19 @@ def _import() -> None:
     if upload is None:
         return
     name = escape(upload.name)
+    current = lab()
+    if too_big(upload, LIBRARY_MB):  # the uploader's limit is only checked in the browser
+        error = w["too_big"].format(size=size_mb(upload), limit=LIBRARY_MB)
+        notice("error", w["import_error"].format(name=name, error=error))
+        return
     try:
         docs = rt.library_from_json(upload.getvalue())
+        rt.check_import_work(docs, current.chunk_size, current.chunk_overlap)
     except rt.LibraryError as exc:
         notice("error", w["import_error"].format(name=name, error=escape(str(exc))))
         return
-    current = lab()
-    current.library = docs
-    current.retriever = None  # rebuilt at the current chunking on this rerun
-    notice("success", w["imported"].format(n=len(docs), name=name))
+    # Indexed on this rerun, under a progress bar with cancel (see _index_import).
+    current.pending, current.pending_name = docs, name
 
 
 def library_panel(w: Words) -> None:
@@ -899,5 +1014,10 @@ def library_panel(w: Words) -> None:
             on_click="ignore",
         )
     st.file_uploader(
-        u["import"], type=["json"], key="retrieval_import", on_change=_import, help=u["import_help"]
+        u["import"],
+        type=["json"],
+        key="retrieval_import",
+        on_change=_import,
+        help=u["import_help"],
+        max_upload_size=LIBRARY_MB,
     )
