@@ -212,8 +212,10 @@ class E5Encoder:
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        # Library texts only: a question costs some 30 ms and is rarely asked twice.
+        disk = self._disk if not is_query else None
         keys = [("query: " if is_query else "passage: ") + t for t in texts]
-        found = self._disk.get(keys) if self._disk else {}
+        found = disk.get(keys) if disk else {}
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             with self._lock:
@@ -222,8 +224,8 @@ class E5Encoder:
                 out = self._model.encode([texts[i] for i in missing], is_query)
             rows = np.asarray(out, dtype=np.float32).reshape(len(missing), DIM)
             new = {keys[i]: row for i, row in zip(missing, rows, strict=True)}
-            if self._disk:
-                self._disk.put(new)
+            if disk:
+                disk.put(new)
             found.update(new)
         return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
 

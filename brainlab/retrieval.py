@@ -259,6 +259,11 @@ def chunk_spans(
     return spans
 
 
+def chunk_units(text: str, language: str = "en") -> int:
+    """How many units chunking counts in ``text``: words, or in Chinese characters."""
+    return len((_ZH_UNIT if language == "zh" else _WORD).findall(text))
+
+
 def chunk_doc(doc: Doc, size: int, overlap: int, language: str = "en") -> list[Chunk]:
     """The chunks of one document (none for an empty document)."""
     return [
@@ -824,19 +829,28 @@ PROMPT_INSTRUCTIONS = (
 )
 
 
+def answer_words() -> dict[str, str]:
+    """The words answers and prompts are written in (``content/answers.toml``, in the
+    reader's language)."""
+    from brainlab.content import load_toml
+
+    return load_toml("answers.toml")
+
+
 def build_prompt(question: str, hits: Sequence[Hit]) -> str:
     """The augmented prompt, exactly as an LLM would be sent it: instructions, every
     retrieved chunk with its ``[n]`` source marker, title and date, then the question."""
-    lines = [PROMPT_INSTRUCTIONS, "", "Sources:"]
+    w = answer_words()
+    lines = [w["prompt_instructions"], "", w["sources"]]
     if not hits:
-        lines.append("(no sources were retrieved)")
+        lines.append(w["no_sources"])
     for n, hit in enumerate(hits, start=1):
         title = hit.title or hit.doc_id
-        date = f", updated {hit.updated}" if hit.updated else ""
+        date = w["updated"].format(date=hit.updated) if hit.updated else ""
         lines += [f"[{n}] {title} ({hit.doc_id}{date})", hit.text, ""]
     if hits:
         lines.pop()
-    lines += ["", f"Question: {question.strip()}", "Answer:"]
+    lines += ["", w["question"].format(question=question.strip()), w["answer"]]
     return "\n".join(lines)
 
 
@@ -883,15 +897,15 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
         The minimum cosine similarity (``Hit.similarity``, else ``Hit.score``) a hit needs
         for the answer to quote it.
     """
+    w = answer_words()
     if not question.strip():
-        return Answer("Ask a question first.", abstained=True)
+        return Answer(w["ask_first"], abstained=True)
     if not hits:
-        return Answer(NOT_IN_LIBRARY + " Nothing was retrieved.", abstained=True)
+        return Answer(w["not_in_library"] + " " + w["nothing_retrieved"], abstained=True)
     best = max(_closeness(h) for h in hits)
     if best < min_score:
         return Answer(
-            f"{NOT_IN_LIBRARY} The closest passage has similarity {best:.2f}, below the "
-            f"minimum of {min_score:.2f}.",
+            w["not_in_library"] + " " + w["below_minimum"].format(best=best, minimum=min_score),
             abstained=True,
             best_similarity=best,
         )
@@ -914,7 +928,7 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
         if len(sources) == ANSWER_SENTENCES:
             break
     if not sources:
-        return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best)
+        return Answer(w["not_in_library"], abstained=True, best_similarity=best)
     text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
     return Answer(text, tuple(sources), abstained=False, best_similarity=best)
 
@@ -958,11 +972,12 @@ class FineTunedBrain:
 
     def answer(self, question: str, min_score: float) -> str:
         """The brain's answer from memory: one remembered sentence, no citation."""
+        w = answer_words()
         if not question.strip():
-            return "Ask a question first."
+            return w["ask_first"]
         hits = self.retriever.search(question, k=1, method="dense")
         if not hits or _closeness(hits[0]) < min_score:
-            return "I don't remember anything about that."
+            return w["brain_blank"]
         return hits[0].sentence or hits[0].text
 
     def knows(self, doc: Doc) -> bool:

@@ -145,8 +145,11 @@ def picture(name: str, *, caption: str = "") -> None:
     from html import escape, unescape
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "assets" / f"{name}.svg"
     w = words()
+    assets = Path(__file__).resolve().parents[2] / "assets"
+    path = assets / w.language / f"{name}.svg"  # a picture with words of its own
+    if w.language == "en" or not path.is_file():
+        path = assets / f"{name}.svg"
     text = path.read_text(encoding="utf-8")
     svg = re.sub(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}", lambda m: escape(w.term(m[1])), text)
     # The picture's own <title> (already in the reader's words) is its text alternative.
