@@ -12,13 +12,18 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import streamlit as st
 
 from brainlab import share
-from brainlab.content import VOCABULARIES, load_site, load_toml
+from brainlab.content import LANGUAGES, VOCABULARIES, load_site, load_toml
 from brainlab.ui import workspace
 from brainlab.ui.context import (
+    LANG_SWITCH_KEY,
     PRESENTER_KEY,
     VOCAB_KEY,
+    begin_language,
     build_words,
+    choose_language,
+    chosen_language,
     frame_begins,
+    keep_language_in_address,
     presenter_mode,
     set_words,
     vocab,
@@ -47,7 +52,10 @@ _PRESENTER_CSS = """
 
 
 def page_config() -> None:
-    """Wide layout (every lab is a stage) and the app's icon; no title: each page names its tab."""
+    """Wide layout (every lab is a stage) and the app's icon; no title: each page names its tab.
+
+    Also reads the rerun's language first, so the menu's page titles are in it."""
+    begin_language()
     st.set_page_config(
         page_icon=str(Path(__file__).resolve().parents[2] / "assets" / "favicon.png"),
         layout="wide",
@@ -94,6 +102,20 @@ def draw_sidebar() -> Words:
             bind="query-params",
             help=words["vocab_help"],
         )
+        # After Words: tests and other code find the Words switch as the first one.
+        language = chosen_language()
+        if st.session_state.get(LANG_SWITCH_KEY) not in LANGUAGES:
+            st.session_state[LANG_SWITCH_KEY] = language
+        st.segmented_control(
+            words["lang_label"],
+            options=list(LANGUAGES),
+            format_func=lambda v: words["lang_options"][v],
+            required=True,
+            key=LANG_SWITCH_KEY,
+            on_change=lambda: choose_language(st.session_state[LANG_SWITCH_KEY]),
+            help=words["lang_help"],
+        )
+        keep_language_in_address(language)
         st.toggle(
             words["presenter_label"],
             key=PRESENTER_KEY,

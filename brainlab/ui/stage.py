@@ -11,10 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from brainlab.content import Lesson, PageSpec, Step, load_site, load_toml
-from brainlab.ui.context import PRESENTER_KEY, VOCAB_KEY, words
+from brainlab.ui.context import LANG_KEY, PRESENTER_KEY, VOCAB_KEY, words
 
 #: The URL parameters of app.py's frame, kept when a step button opens another page.
-_FRAME_PARAMS = (VOCAB_KEY, PRESENTER_KEY)
+_FRAME_PARAMS = (VOCAB_KEY, PRESENTER_KEY, LANG_KEY)
 
 
 def step_key(page: Lesson) -> str:
