@@ -19,7 +19,9 @@ Every error names the file it comes from (:class:`ContentError`).
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,66 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 #: The two vocabularies every term has.
 VOCABULARIES: tuple[str, ...] = ("analogy", "technical")
+
+#: The languages content is written in. English is ``content/``; every other language
+#: mirrors it under ``content/<language>/`` (same file names, same keys). A file not yet
+#: translated is read from ``content/`` (see :func:`translated`).
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+
+_CURRENT = threading.local()
+#: Where the app keeps the reader's language (set by brainlab.ui.context): asked first, so
+#: a fragment's rerun, which does not go through the frame, reads the same language.
+_PROVIDER: list[Callable[[], str | None]] = []
+
+
+def set_language(language: str) -> None:
+    """Make ``language`` the one this thread's content is read in (the frame calls it once
+    per rerun from the reader's :class:`~brainlab.words.Words`)."""
+    check_language(language)
+    _CURRENT.language = language
+
+
+def set_language_provider(provider: Callable[[], str | None]) -> None:
+    """Ask ``provider`` for the current language first (``None``: no opinion)."""
+    _PROVIDER[:] = [provider]
+
+
+def current_language() -> str:
+    """The language content is read in now: the app's session's, else this thread's
+    (:func:`set_language`), else English."""
+    for provider in _PROVIDER:
+        value = provider()
+        if value in LANGUAGES:
+            return value
+    return getattr(_CURRENT, "language", DEFAULT_LANGUAGE)
+
+
+def check_language(language: str) -> None:
+    """Raise :class:`ValueError` unless ``language`` is one of :data:`LANGUAGES`."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; expected one of {LANGUAGES}")
+
+
+def language_root(language: str | None = None, root: Path | None = None) -> Path:
+    """Where ``language``'s content lives: ``content/`` for English, ``content/zh/`` ..."""
+    language = current_language() if language is None else language
+    check_language(language)
+    base = CONTENT_DIR if root is None else root
+    return base if language == DEFAULT_LANGUAGE else base / language
+
+
+def _localised(relative: str, language: str | None, root: Path | None) -> Path:
+    """``relative`` in ``language``'s folder when translated there, else the English file."""
+    path = language_root(language, root) / relative
+    return path if path.is_file() else (CONTENT_DIR if root is None else root) / relative
+
+
+def translated(relative: str, language: str | None = None, root: Path | None = None) -> bool:
+    """Whether ``content/<relative>`` exists in ``language`` (English always does)."""
+    language = current_language() if language is None else language
+    return language == DEFAULT_LANGUAGE or (language_root(language, root) / relative).is_file()
+
 
 _FRONT = "+++"
 _SECTION = re.compile(r"^##\s+(?P<heading>.*?)\s*\{#(?P<id>[a-z0-9_-]+)\}\s*$")
@@ -169,15 +231,18 @@ def _cached_toml(path: Path, _mtime_ns: int) -> dict[str, Any]:
     return _parse_toml(_read_text(path), path)
 
 
-def load_toml(name: str, root: Path = CONTENT_DIR) -> dict[str, Any]:
-    """Read ``content/<name>`` as TOML (cached until the file changes).
+def load_toml(
+    name: str, root: Path | None = None, *, language: str | None = None
+) -> dict[str, Any]:
+    """Read ``content/<name>`` as TOML (cached until the file changes), in ``language``
+    (the thread's current language by default; English when not translated yet).
 
     Raises
     ------
     ContentError
         Naming the file, when it is missing or not valid TOML.
     """
-    path = root / name
+    path = _localised(name, language, root)
     if not path.is_file():
         raise ContentError(path, "file not found")
     return _cached_toml(path, path.stat().st_mtime_ns)
@@ -297,18 +362,18 @@ def step_problems(lesson: Lesson) -> list[str]:
     return problems
 
 
-def load_lesson(slug: str, root: Path = CONTENT_DIR) -> Lesson:
-    """Read ``content/pages/<slug>.md`` (cached until the file changes)."""
-    path = root / "pages" / f"{slug}.md"
+def load_lesson(slug: str, root: Path | None = None, *, language: str | None = None) -> Lesson:
+    """Read ``content/pages/<slug>.md`` (cached until the file changes), in ``language``."""
+    path = _localised(f"pages/{slug}.md", language, root)
     if not path.is_file():
         raise ContentError(path, "file not found")
     return _cached_lesson(path, path.stat().st_mtime_ns, slug)
 
 
-def load_site(root: Path = CONTENT_DIR) -> tuple[PageSpec, ...]:
+def load_site(root: Path | None = None, *, language: str | None = None) -> tuple[PageSpec, ...]:
     """The app's pages in menu order, from ``content/site.toml``."""
-    path = root / "site.toml"
-    data = load_toml("site.toml", root)
+    path = _localised("site.toml", language, root)
+    data = load_toml("site.toml", root, language=language)
     pages = data.get("pages")
     if not isinstance(pages, list) or not pages:
         raise ContentError(path, "needs a non-empty [[pages]] list")
@@ -335,18 +400,18 @@ def load_site(root: Path = CONTENT_DIR) -> tuple[PageSpec, ...]:
     return tuple(specs)
 
 
-def page_spec(slug: str, root: Path = CONTENT_DIR) -> PageSpec:
+def page_spec(slug: str, root: Path | None = None, *, language: str | None = None) -> PageSpec:
     """The registered page with this slug."""
-    for spec in load_site(root):
+    for spec in load_site(root, language=language):
         if spec.slug == slug:
             return spec
-    raise ContentError(root / "site.toml", f"no page with slug {slug!r}")
+    raise ContentError((root or CONTENT_DIR) / "site.toml", f"no page with slug {slug!r}")
 
 
-def load_glossary(root: Path = CONTENT_DIR) -> dict[str, Term]:
+def load_glossary(root: Path | None = None, *, language: str | None = None) -> dict[str, Term]:
     """Every glossary term by key, from ``content/glossary.toml``."""
-    path = root / "glossary.toml"
-    data = load_toml("glossary.toml", root)
+    path = _localised("glossary.toml", language, root)
+    data = load_toml("glossary.toml", root, language=language)
     terms = data.get("terms")
     if not isinstance(terms, dict) or not terms:
         raise ContentError(path, "needs a [terms.<key>] table for each term")
@@ -364,7 +429,13 @@ def load_glossary(root: Path = CONTENT_DIR) -> dict[str, Term]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(text: str, vocab: str, glossary: dict[str, Term] | None = None) -> str:
+def render(
+    text: str,
+    vocab: str,
+    glossary: dict[str, Term] | None = None,
+    *,
+    language: str | None = None,
+) -> str:
     """Replace every ``{{term}}`` in ``text`` with the word of ``vocab``.
 
     ``{{Term}}`` (first letter upper case) gives the word with its first letter upper case.
@@ -373,7 +444,7 @@ def render(text: str, vocab: str, glossary: dict[str, Term] | None = None) -> st
     """
     if vocab not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary {vocab!r}; expected one of {VOCABULARIES}")
-    terms = load_glossary() if glossary is None else glossary
+    terms = load_glossary(language=language) if glossary is None else glossary
 
     def swap(match: re.Match[str]) -> str:
         key = match["key"]

@@ -135,6 +135,11 @@ def load_questions(root: Path = CONTENT_DIR) -> tuple[Question, ...]:
     raw = data.get("questions", [])
     if not isinstance(raw, list):
         raise ContentError(path, "needs a [[questions]] list")
+    english = load_toml(QUIZ_FILE, root, language="en")
+    if english is not data:
+        # A translation may cover some pages so far: the others keep their English questions.
+        covered = {q.get("page") for q in raw if isinstance(q, dict)}
+        raw = raw + [q for q in english.get("questions", []) if q.get("page") not in covered]
     questions = tuple(_parse(q, i, path) for i, q in enumerate(raw))
     # Balanced but not guessable: every position gets the same share of right answers, in
     # an order fixed by a seed rather than a 0, 1, 2 cycle a reader could learn.

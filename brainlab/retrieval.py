@@ -12,10 +12,9 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 import tomllib
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,19 @@ from brainlab.embeddings import Encoder
 
 #: The shipped toy library.
 LIBRARY_PATH = Path(__file__).resolve().parent.parent / "content" / "library.toml"
+#: The languages a library can be searched in: English, and Chinese (words segmented by
+#: jieba, chunks counted in characters, multilingual e5 for the meaning).
+LANGUAGES: tuple[str, ...] = ("en", "zh")
 
 METHODS: tuple[str, ...] = ("dense", "lexical", "hybrid")
 #: Default chunking, in words: a few sentences per chunk, a sentence of overlap.
 DEFAULT_CHUNK_SIZE = 60
 DEFAULT_CHUNK_OVERLAP = 15
+#: Chinese has no spaces between words: its chunks count characters (a run of Latin letters
+#: or digits, such as a product code, counts as one). About two characters carry what one
+#: English word does, so the defaults are twice the English ones.
+DEFAULT_CHUNK_SIZE_ZH = 120
+DEFAULT_CHUNK_OVERLAP_ZH = 30
 #: Hybrid search fuses the dense and the lexical ranking by reciprocal rank fusion (Cormack,
 #: Clarke & Büttcher, SIGIR 2009): a chunk scores 1 / (RRF_K + rank) in each ranking it is
 #: in, summed. Ranks, not raw scores, so a BM25 score inflated by a common word cannot
@@ -42,11 +49,48 @@ RRF_K = 60
 HYBRID_WEIGHT = 0.5
 #: The labelled evaluation set of the shipped library (questions with their answering doc).
 EVAL_PATH = LIBRARY_PATH.parent / "retrieval_eval.toml"
+
+
+def check_language(language: str) -> None:
+    """Raise :class:`ValueError` unless ``language`` is one of :data:`LANGUAGES`."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+
+
+def library_path(language: str = "en") -> Path:
+    """The shipped library of ``language``: ``content/library.toml`` or
+    ``content/zh/library.toml`` (the same invented shop, written in Chinese)."""
+    check_language(language)
+    return LIBRARY_PATH if language == "en" else LIBRARY_PATH.parent / language / "library.toml"
+
+
+def eval_path(language: str = "en") -> Path:
+    """The labelled evaluation set of ``language``'s shipped library."""
+    check_language(language)
+    return EVAL_PATH if language == "en" else EVAL_PATH.parent / language / "retrieval_eval.toml"
+
+
+def default_chunking(language: str = "en") -> tuple[int, int]:
+    """The default (chunk size, overlap) of ``language``: words in English, characters in
+    Chinese."""
+    check_language(language)
+    if language == "zh":
+        return DEFAULT_CHUNK_SIZE_ZH, DEFAULT_CHUNK_OVERLAP_ZH
+    return DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP
+
+
 #: Limits of what a user may put in the library (the form and JSON import both check them).
 MAX_TEXT_CHARS = 5_000
 MAX_TITLE_CHARS = 200
 MAX_DOCS = 300
 MAX_QUESTION_CHARS = 1_000
+#: Most texts (chunks plus sentences) one import may embed. At the limits above a library
+#: could ask for ~18,000 model inputs (~20 minutes of one core); 2,000 is ~10x the shipped
+#: library and ~1-3 minutes here, shown with a progress bar and a cancel button.
+MAX_IMPORT_TEXTS = 2_000
+#: Texts per encoder call while building an index: between two calls the progress is
+#: reported (and a cancel honoured), and the model's lock is free for other sessions.
+EMBED_BATCH = 16
 #: Weight of the shared-word share in choosing a hit's best sentence (added to the cosine):
 #: enough to break near-ties, small enough that "Price: 44 euros." beats the sentence that
 #: merely repeats the product's name.
@@ -62,6 +106,14 @@ JSON_VERSION = 1
 
 class LibraryError(ValueError):
     """A library (file, JSON import or form input) is invalid; the message says why."""
+
+
+class BuildCancelled(LibraryError):
+    """Building an index was cancelled through its ``progress`` callback."""
+
+
+#: ``progress(done, total)`` after each batch of texts embedded; return ``False`` to cancel.
+Progress = Callable[[int, int], "bool | None"]
 
 
 # --------------------------------------------------------------------------- documents
@@ -181,10 +233,16 @@ def check_chunking(size: int, overlap: int) -> None:
 
 
 _WORD = re.compile(r"\S+")
+#: A unit of Chinese chunking: one character, or a whole run of Latin letters and digits
+#: ("BF-K210", "1.7") so a code is never cut in two.
+_ZH_UNIT = re.compile(r"[A-Za-z0-9]+(?:[-.,][A-Za-z0-9]+)*|\S")
 
 
-def chunk_spans(text: str, size: int, overlap: int) -> list[tuple[int, int, int]]:
-    """Cut ``text`` into windows of ``size`` words that share ``overlap`` words.
+def chunk_spans(
+    text: str, size: int, overlap: int, language: str = "en"
+) -> list[tuple[int, int, int]]:
+    """Cut ``text`` into windows of ``size`` words that share ``overlap`` words (in Chinese,
+    characters: see :data:`DEFAULT_CHUNK_SIZE_ZH`).
 
     Returns
     -------
@@ -198,7 +256,8 @@ def chunk_spans(text: str, size: int, overlap: int) -> list[tuple[int, int, int]
         When ``overlap >= size`` or either is out of range.
     """
     check_chunking(size, overlap)
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    unit = _ZH_UNIT if language == "zh" else _WORD
+    words = [(m.start(), m.end()) for m in unit.finditer(text)]
     spans: list[tuple[int, int, int]] = []
     step = size - overlap
     first = 0
@@ -213,11 +272,16 @@ def chunk_spans(text: str, size: int, overlap: int) -> list[tuple[int, int, int]
     return spans
 
 
-def chunk_doc(doc: Doc, size: int, overlap: int) -> list[Chunk]:
+def chunk_units(text: str, language: str = "en") -> int:
+    """How many units chunking counts in ``text``: words, or in Chinese characters."""
+    return len((_ZH_UNIT if language == "zh" else _WORD).findall(text))
+
+
+def chunk_doc(doc: Doc, size: int, overlap: int, language: str = "en") -> list[Chunk]:
     """The chunks of one document (none for an empty document)."""
     return [
         Chunk(doc.id, i, doc.text[s:e], s, e, o)
-        for i, (s, e, o) in enumerate(chunk_spans(doc.text, size, overlap))
+        for i, (s, e, o) in enumerate(chunk_spans(doc.text, size, overlap, language))
     ]
 
 
@@ -262,9 +326,60 @@ def stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[str]:
+# Chinese function words and question words: as common in questions as "what" and "the".
+_ZH_STOP_WORDS = """
+    的 了 是 吗 呢 吧 啊 呀 么 在 有 和 与 及 或 并 而 我 你 您 他 她 它 我们 你们 他们
+    什么 多少 怎么 怎样 如何 哪 哪个 哪些 哪里 哪儿 几 为什么 这 那 这个 那个 这些 那些
+    就 都 也 还 会 能 可以 要 想 个 一 把 被 给 对 从 到 上 下 中 里 请问 一下 现在 时候
+"""
+_ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_JIEBA_LOCK = threading.Lock()
+_JIEBA: Any = None
+
+
+def _jieba() -> Any:
+    """jieba, initialised once per process and quietly (its dictionary loads in about a
+    second from the cache it writes to the temp folder on first use)."""
+    global _JIEBA
+    if _JIEBA is None:
+        with _JIEBA_LOCK:
+            if _JIEBA is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _JIEBA = jieba
+    return _JIEBA
+
+
+def _tokenize_zh(text: str) -> list[str]:
+    lowered = text.lower()
+    out = _tokenize_en(lowered)
+    # Latin words and codes are taken by the English rules; jieba segments the rest and
+    # its search mode adds the shorter words inside long ones (咖啡机 gives 咖啡 too).
+    rest = _TOKEN.sub(" ", lowered)
+    for word in _jieba().lcut_for_search(rest):
+        word = word.strip()
+        if word and _CJK.search(word) and word not in _ZH_STOP:
+            out.append(word)
+    return out
+
+
+def tokenize(text: str, language: str = "en") -> list[str]:
     """Lower-case word tokens for BM25: stop words dropped, plurals folded (:func:`stem`),
-    hyphenated codes kept whole (``"BF-K210"`` gives ``bf-k210``, ``bf`` and ``k210``)."""
+    hyphenated codes kept whole (``"BF-K210"`` gives ``bf-k210``, ``bf`` and ``k210``).
+
+    In Chinese (``language="zh"``) the words are found by jieba's segmentation, and Latin
+    words and codes among them as in English."""
+    if language == "zh":
+        return _tokenize_zh(text)
+    return _tokenize_en(text)
+
+
+def _tokenize_en(text: str) -> list[str]:
     out = []
     for tok in _TOKEN.findall(text.lower()):
         if tok in _STOP:
@@ -276,11 +391,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (split after . ! ? followed by a space;
-    "1.7" and "BF-K210." stay whole)."""
+    """Character spans of the sentences of ``text`` (split after . ! ? followed by a space,
+    and after Chinese 。！？ and ；; "1.7" and "BF-K210." stay whole)."""
     spans = []
     start = 0
-    for m in re.finditer(r"[.!?]+(?=\s|$)", text):
+    for m in re.finditer(r"[.!?]+(?=\s|$)|[。！？；]+[”’」』）)]?", text):
         end = m.end()
         if text[start:end].strip():
             spans.append(_strip_span(text, start, end))
@@ -359,9 +474,14 @@ class Retriever:
     docs
         The library.
     encoder
-        Turns texts into unit-length rows; ``None`` loads the shared MiniLM.
+        Turns texts into unit-length rows; ``None`` loads the shared encoder of
+        ``language``. An encoder with ``encode_query`` (e5) embeds questions with it.
     chunk_size, chunk_overlap
-        Chunking in words (``0 <= overlap < size``).
+        Chunking in words, or characters in Chinese (``0 <= overlap < size``); ``None``
+        takes :func:`default_chunking` of ``language``.
+    language
+        ``"en"`` or ``"zh"``: how words, chunks and sentences are found, and which
+        encoder is the default.
     """
 
     def __init__(
@@ -369,15 +489,22 @@ class Retriever:
         docs: Iterable[Doc],
         *,
         encoder: Encoder | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-        chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
+        chunk_size: int | None = None,
+        chunk_overlap: int | None = None,
+        language: str = "en",
+        progress: Progress | None = None,
     ) -> None:
+        check_language(language)
+        size, overlap = default_chunking(language)
+        chunk_size = size if chunk_size is None else chunk_size
+        chunk_overlap = overlap if chunk_overlap is None else chunk_overlap
         check_chunking(chunk_size, chunk_overlap)
         if encoder is None:
             from brainlab.embeddings import shared_encoder
 
-            encoder = shared_encoder()
+            encoder = shared_encoder(language)
         self.encoder = encoder
+        self.language = language
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.docs: dict[str, Doc] = {}
@@ -394,27 +521,52 @@ class Retriever:
             if doc.id in seen:
                 raise LibraryError(f"two documents share the id {doc.id!r}")
             seen.add(doc.id)
-        self._insert(docs)
+        self._insert(docs, progress)
 
     # ---------------------------------------------------------------- index upkeep
 
     def _chunk_input(self, chunk: Chunk) -> str:
         # The title goes in front of the chunk: a chunk from the middle of a document
         # still says which product or policy it is about.
-        return f"{self.docs[chunk.doc_id].title}. {chunk.text}"
+        return f"{self.docs[chunk.doc_id].title}{self._title_end} {chunk.text}"
 
-    def _insert(self, docs: Sequence[Doc]) -> None:
-        for doc in docs:
-            self.docs[doc.id] = doc
-        new = [c for d in docs for c in chunk_doc(d, self.chunk_size, self.chunk_overlap)]
+    @property
+    def _title_end(self) -> str:
+        return "。" if self.language == "zh" else "."
+
+    def _encode(self, texts: list[str], progress: Progress | None) -> np.ndarray | None:
+        # In batches: the model's lock is free between two of them (another session's
+        # query waits one batch, not the whole library), and progress/cancel is honoured.
+        if not texts:
+            return None
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            parts.append(np.asarray(self.encoder.encode(batch), dtype=np.float32))
+            if progress is not None and progress(start + len(batch), len(texts)) is False:
+                raise BuildCancelled("building the index was cancelled")
+        return np.vstack(parts)
+
+    def _insert(self, docs: Sequence[Doc], progress: Progress | None = None) -> None:
+        new = [
+            c
+            for d in docs
+            for c in chunk_doc(d, self.chunk_size, self.chunk_overlap, self.language)
+        ]
         spans = {d.id: split_sentences(d.text) for d in docs}
         # Each sentence is embedded with its document's title, as chunks are: "Price: 44
         # euros." alone says nothing about which product it prices.
-        sentences = [f"{d.title}. {d.text[s:e]}" for d in docs for s, e in spans[d.id]]
+        sentences = [
+            f"{d.title}{self._title_end} {d.text[s:e]}" for d in docs for s, e in spans[d.id]
+        ]
         # One encoder call per change: the new chunks and the new documents' sentences
         # (sentences let a hit show its best-matching sentence without a model call).
-        texts = [self._chunk_input(c) for c in new] + sentences
-        rows = np.asarray(self.encoder.encode(texts), dtype=np.float32) if texts else None
+        titles = {d.id: d.title for d in docs}
+        texts = [f"{titles[c.doc_id]}{self._title_end} {c.text}" for c in new] + sentences
+        # Embedded before anything changes: a cancelled build leaves the index as it was.
+        rows = self._encode(texts, progress)
+        for doc in docs:
+            self.docs[doc.id] = doc
         if new and rows is not None:
             block = rows[: len(new)]
             self.matrix = block if not self.matrix.size else np.vstack([self.matrix, block])
@@ -425,7 +577,7 @@ class Retriever:
             self._sent_vecs[d.id] = rows[at : at + n] if rows is not None and n else None
             at += n
         self.chunks.extend(new)
-        self._tokens.extend(tokenize(self._chunk_input(c)) for c in new)
+        self._tokens.extend(tokenize(self._chunk_input(c), self.language) for c in new)
         self._bm25 = None
 
     def _delete(self, doc_id: str) -> None:
@@ -480,7 +632,8 @@ class Retriever:
         if vec is None:
             # A lone surrogate or a NUL (from a link or a caller) would break the model's
             # tokenizer: they count as spaces here.
-            vec = np.asarray(self.encoder.encode([clean_text(query)])[0], dtype=np.float32)
+            embed = getattr(self.encoder, "encode_query", None) or self.encoder.encode
+            vec = np.asarray(embed([clean_text(query)])[0], dtype=np.float32)
             if len(self._queries) > 32:
                 self._queries.pop(next(iter(self._queries)))
             self._queries[query] = vec
@@ -495,7 +648,7 @@ class Retriever:
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of ``query`` against every chunk (0 when no word is shared)."""
         index = self._lexical_index()
-        terms = tokenize(query)
+        terms = tokenize(query, self.language)
         if index is None or not terms:
             return np.zeros(len(self.chunks))
         return np.asarray(index.get_scores(terms), dtype=float)
@@ -561,7 +714,7 @@ class Retriever:
         spans = self._sent_spans.get(chunk.doc_id, [])
         vecs = self._sent_vecs.get(chunk.doc_id)
         qvec = self.query_vector(query)
-        terms = set(tokenize(query))
+        terms = set(tokenize(query, self.language))
         best, best_score = "", -math.inf
         for j, (s, e) in enumerate(spans):
             s, e = max(s, chunk.start), min(e, chunk.end)
@@ -570,7 +723,9 @@ class Retriever:
             piece = doc.text[s:e].strip()
             if not piece:
                 continue
-            overlap = len(terms & set(tokenize(piece))) / len(terms) if terms else 0.0
+            overlap = (
+                len(terms & set(tokenize(piece, self.language))) / len(terms) if terms else 0.0
+            )
             closeness = float(vecs[j] @ qvec) if vecs is not None else 0.0
             score = closeness + SENTENCE_WORD_BONUS * overlap
             if score > best_score + 1e-9:
@@ -703,19 +858,28 @@ PROMPT_INSTRUCTIONS = (
 )
 
 
+def answer_words() -> dict[str, str]:
+    """The words answers and prompts are written in (``content/answers.toml``, in the
+    reader's language)."""
+    from brainlab.content import load_toml
+
+    return load_toml("answers.toml")
+
+
 def build_prompt(question: str, hits: Sequence[Hit]) -> str:
     """The augmented prompt, exactly as an LLM would be sent it: instructions, every
     retrieved chunk with its ``[n]`` source marker, title and date, then the question."""
-    lines = [PROMPT_INSTRUCTIONS, "", "Sources:"]
+    w = answer_words()
+    lines = [w["prompt_instructions"], "", w["sources"]]
     if not hits:
-        lines.append("(no sources were retrieved)")
+        lines.append(w["no_sources"])
     for n, hit in enumerate(hits, start=1):
         title = hit.title or hit.doc_id
-        date = f", updated {hit.updated}" if hit.updated else ""
+        date = w["updated"].format(date=hit.updated) if hit.updated else ""
         lines += [f"[{n}] {title} ({hit.doc_id}{date})", hit.text, ""]
     if hits:
         lines.pop()
-    lines += ["", f"Question: {question.strip()}", "Answer:"]
+    lines += ["", w["question"].format(question=question.strip()), w["answer"]]
     return "\n".join(lines)
 
 
@@ -856,15 +1020,15 @@ def grounded_answer(
         The library by id (``Retriever.docs``): a page's whole text tells what it is about
         even when the fetched chunk is only part of it. Without it, the chunk's text is used.
     """
+    w = answer_words()
     if not question.strip():
-        return Answer("Ask a question first.", abstained=True)
+        return Answer(w["ask_first"], abstained=True)
     if not hits:
-        return Answer(NOT_IN_LIBRARY + " Nothing was retrieved.", abstained=True)
+        return Answer(w["not_in_library"] + " " + w["nothing_retrieved"], abstained=True)
     best = max(_closeness(h) for h in hits)
     if best < min_score:
         return Answer(
-            f"{NOT_IN_LIBRARY} The closest passage has similarity {best:.2f}, below the "
-            f"minimum of {min_score:.2f}.",
+            w["not_in_library"] + " " + w["below_minimum"].format(best=best, minimum=min_score),
             abstained=True,
             best_similarity=best,
         )
@@ -895,7 +1059,9 @@ def grounded_answer(
             notes.append(Note("other_product", tuple(others), _display_name(asked), tuple(names)))
         if not named:
             notes.append(Note("no_page", asked=_display_name(asked)))
-            return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best, notes=tuple(notes))
+            return Answer(
+                w["not_in_library"], abstained=True, best_similarity=best, notes=tuple(notes)
+            )
         numbered = named
         best = max(_closeness(h) for _, h in numbered)
     numbered = sorted(
@@ -904,7 +1070,7 @@ def grounded_answer(
     )
     sources = _quote(question, numbered)
     if not sources:
-        return Answer(NOT_IN_LIBRARY, abstained=True, best_similarity=best, notes=tuple(notes))
+        return Answer(w["not_in_library"], abstained=True, best_similarity=best, notes=tuple(notes))
     if own:
         # Every close page about the product counts, however far below the best it ranks:
         # an older page with another price is a conflict, not noise.
@@ -1016,11 +1182,16 @@ class FineTunedBrain:
 
     @classmethod
     def train(
-        cls, docs: Iterable[Doc], trained_on: str, *, encoder: Encoder | None = None
+        cls,
+        docs: Iterable[Doc],
+        trained_on: str,
+        *,
+        encoder: Encoder | None = None,
+        language: str = "en",
     ) -> FineTunedBrain:
         """Freeze ``docs`` as the brain's memory on ``trained_on``."""
         docs = list(docs)
-        return cls(trained_on, docs, Retriever(docs, encoder=encoder))
+        return cls(trained_on, docs, Retriever(docs, encoder=encoder, language=language))
 
     def answer(self, question: str, min_score: float) -> str:
         """The brain's answer from memory: one remembered sentence, no citation."""
@@ -1038,11 +1209,12 @@ class FineTunedBrain:
         remembers has changed since (``stale_since``: the page's date in the library, or
         the date a page about the asked product was added).
         """
+        w = answer_words()
         if not question.strip():
-            return Recall("Ask a question first.")
+            return Recall(w["ask_first"])
         hits = self.retriever.search(question, k=5, method="dense")
         if not hits or _closeness(hits[0]) < min_score:
-            return Recall("I don't remember anything about that.")
+            return Recall(w["brain_blank"])
         asked = product_names(question)
         docs = self.retriever.docs
         pick, other = hits[0], ""
@@ -1160,6 +1332,31 @@ def new_doc_id(title: str, existing: Iterable[str]) -> str:
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+def embedding_work(docs: Iterable[Doc], chunk_size: int, chunk_overlap: int) -> int:
+    """How many texts building an index of ``docs`` embeds: its chunks and its sentences."""
+    return sum(
+        len(chunk_spans(d.text, chunk_size, chunk_overlap)) + len(split_sentences(d.text))
+        for d in docs
+    )
+
+
+def check_import_work(docs: Sequence[Doc], chunk_size: int, chunk_overlap: int) -> None:
+    """Refuse a library whose index would take more than :data:`MAX_IMPORT_TEXTS` texts.
+
+    Raises
+    ------
+    LibraryError
+        Saying how much work the file asks for and what the limit is.
+    """
+    work = embedding_work(docs, chunk_size, chunk_overlap)
+    if work > MAX_IMPORT_TEXTS:
+        raise LibraryError(
+            f"Indexing this library would embed {work:,} pieces of text (chunks and "
+            f"sentences); one import may embed at most {MAX_IMPORT_TEXTS:,}. Use fewer or "
+            "shorter documents, or larger chunks."
+        )
 
 
 def library_to_json(docs: Iterable[Doc]) -> str:
@@ -1288,36 +1485,18 @@ def project(vectors: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np
 def ask_endpoint(
     base_url: str, model: str, prompt: str, *, api_key: str = "", timeout: float = 60
 ) -> str:
-    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint; return the
-    reply's text. Only ever called when the user turned it on and gave the address.
+    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint the server's
+    operator allowed (:mod:`brainlab.endpoint`: off unless ``BRAINLAB_LLM_HOSTS`` is set;
+    loopback or listed hosts only; no redirects); return the reply's text.
 
     Raises
     ------
     LibraryError
-        With a readable message for a bad address, a network failure or an odd reply.
+        Not allowed (saying why), or one message for any failure to get an answer.
     """
-    url = base_url.strip().rstrip("/")
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise LibraryError("The endpoint must start with http:// or https://.")
-    if not url.endswith("/chat/completions"):
-        url += "/chat/completions"
-    body = json.dumps(
-        {"model": model.strip(), "messages": [{"role": "user", "content": prompt}]}
-    ).encode()
-    headers = {"Content-Type": "application/json"}
-    if api_key.strip():
-        headers["Authorization"] = f"Bearer {api_key.strip()}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    from brainlab import endpoint
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            reply = json.loads(resp.read(2_000_000).decode("utf-8", "replace"))
-    except urllib.error.HTTPError as exc:
-        raise LibraryError(f"The endpoint answered HTTP {exc.code} ({exc.reason}).") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise LibraryError(f"Could not reach the endpoint: {exc}.") from None
-    except json.JSONDecodeError:
-        raise LibraryError("The endpoint did not answer with JSON.") from None
-    try:
-        return str(reply["choices"][0]["message"]["content"])
-    except (KeyError, IndexError, TypeError):
-        raise LibraryError("The endpoint's reply has no choices[0].message.content.") from None
+        return endpoint.ask(base_url, model, prompt, api_key=api_key, timeout=timeout)
+    except endpoint.EndpointError as exc:
+        raise LibraryError(str(exc)) from None

@@ -276,7 +276,7 @@ def map_figure(r: rt.Retriever, question: str, top_k: int, w: Words) -> go.Figur
     return embedding_map(
         xy=xy,
         topics=[r.docs[c.doc_id].topic for c in r.chunks],
-        topic_names=rt.library_topics(),
+        topic_names=rt.library_topics(rt.library_path(getattr(r, "language", "en"))),
         labels=[f"{r.docs[c.doc_id].title} · {c.index + 1}" for c in r.chunks],
         query_xy=query_xy,
         top=top,

@@ -1,4 +1,4 @@
-"""The reader's words: vocabulary (and, next, language) as one value, built once per rerun.
+"""The reader's words: vocabulary, language and presenter mode as one value, built once per rerun.
 
 Pure presentation code takes a :class:`Words` instead of reading the reader's choices from
 session state, so it runs the same in a test, a benchmark or a page::
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from brainlab.content import VOCABULARIES, render
+from brainlab.content import LANGUAGES, VOCABULARIES, load_toml, render
 
-#: The languages the app can be read in. Chinese arrives with issue 11.
-LANGUAGES: tuple[str, ...] = ("en",)
+__all__ = ["LANGUAGES", "Words", "escape"]
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,21 @@ class Words:
             raise ValueError(f"unknown language {self.language!r}; expected one of {LANGUAGES}")
 
     def __call__(self, text: str) -> str:
-        """``text`` with every ``{{term}}`` in this vocabulary."""
-        return render(text, self.vocab)
+        """``text`` with every ``{{term}}`` in this vocabulary and language."""
+        return render(text, self.vocab, language=self.language)
 
     def term(self, key: str) -> str:
         """One glossary term (``Key`` capitalises it)."""
-        return render("{{" + key + "}}", self.vocab)
+        return render("{{" + key + "}}", self.vocab, language=self.language)
+
+    def toml(self, name: str) -> dict[str, Any]:
+        """``content/<name>`` in this language (English where not translated yet)."""
+        return load_toml(name, language=self.language)
 
     @property
     def chart_scale(self) -> float:
-        """How much larger chart text is drawn: 1.0, or 1.25 in presenter mode (15 -> 18.75 px)."""
-        return 1.25 if self.presenter else 1.0
+        """How much larger chart text is drawn: 1.0, or 1.4 in presenter mode (15 -> 21 px)."""
+        return 1.4 if self.presenter else 1.0
 
 
 #: Every character that starts Markdown, a Streamlit directive (``:red[...]``), an HTML tag

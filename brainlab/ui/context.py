@@ -11,13 +11,80 @@ import threading
 
 import streamlit as st
 
-from brainlab.content import VOCABULARIES
+from brainlab.content import LANGUAGES, VOCABULARIES, set_language, set_language_provider
 from brainlab.words import Words
 
 #: Session-state keys of the sidebar controls (also their URL query parameters).
 VOCAB_KEY = "vocab"
 PRESENTER_KEY = "presenter"
+#: The reader's language: its URL parameter (``?lang=zh``) and session-state key. The switch
+#: is not bound to the URL like the others, because a bound control writes its label
+#: ("中文") there; :func:`keep_language_in_address` writes the code instead.
+LANG_KEY = "lang"
+LANG_SWITCH_KEY = "lang_switch"
 _WORDS_KEY = "_words"
+_LANGUAGE_KEY = "_language"
+
+
+def _session_language() -> str | None:
+    """The language of the running session (``None`` outside a Streamlit script run)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    if get_script_run_ctx() is None:
+        return None
+    try:
+        return st.session_state.get(_LANGUAGE_KEY)
+    except Exception:  # no session state in this context
+        return None
+
+
+set_language_provider(_session_language)
+
+
+def browser_language() -> str:
+    """The app language the reader's browser asks for: ``"zh"`` when its locale is Chinese
+    (``zh``, ``zh-CN``, ``zh-TW`` ...), else English."""
+    try:
+        locale = str(st.context.locale or "")
+    except Exception:  # no browser (a bare script run)
+        locale = ""
+    return "zh" if locale.lower().split("-")[0].split("_")[0] == "zh" else "en"
+
+
+def chosen_language() -> str:
+    """The language of this session: set by the sidebar switch, else ``?lang=`` in the
+    address the session was opened with, else the browser's."""
+    value = st.session_state.get(LANG_KEY)
+    if value in LANGUAGES:
+        return value
+    value = st.query_params.get(LANG_KEY)
+    value = value if value in LANGUAGES else browser_language()
+    st.session_state[LANG_KEY] = value
+    return value
+
+
+def choose_language(language: str) -> None:
+    """The reader picked ``language`` (the sidebar switch's callback)."""
+    if language in LANGUAGES:
+        st.session_state[LANG_KEY] = language
+
+
+def keep_language_in_address(language: str) -> None:
+    """Write ``?lang=`` into the address on every run, so a shared link, a reload and every
+    page (the menu clears other pages' parameters) keep the language. English, when it is
+    also the browser's language, stays out of the address."""
+    if language != browser_language() or st.query_params.get(LANG_KEY) not in (None, language):
+        st.query_params[LANG_KEY] = language
+    elif language == "en" and LANG_KEY in st.query_params:
+        del st.query_params[LANG_KEY]
+
+
+def begin_language() -> str:
+    """Read this rerun's language and make content load in it (before the menu is built)."""
+    language = chosen_language()
+    st.session_state[_LANGUAGE_KEY] = language
+    set_language(language)
+    return language
 
 
 def build_words() -> Words:
@@ -25,12 +92,16 @@ def build_words() -> Words:
     value = st.session_state.get(VOCAB_KEY)
     return Words(
         vocab=value if value in VOCABULARIES else "analogy",
+        language=chosen_language(),
         presenter=bool(st.session_state.get(PRESENTER_KEY, False)),
     )
 
 
 def set_words(value: Words) -> None:
-    """Store this rerun's :class:`Words` (the frame calls it once, after the sidebar)."""
+    """Store this rerun's :class:`Words` (the frame calls it once, after the sidebar); the
+    content of this rerun is read in its language."""
+    set_language(value.language)
+    st.session_state[_LANGUAGE_KEY] = value.language
     st.session_state[_WORDS_KEY] = value
 
 
@@ -88,3 +159,22 @@ def vocab() -> str:
 def presenter_mode() -> bool:
     """Whether presenter mode (large text for a projector) is on."""
     return words().presenter
+
+
+def _named_controls(param: str) -> tuple[str, ...]:
+    from brainlab import lessons
+
+    allowed = {c.key for c in lessons.load_controls()}
+    return lessons.parse_keys(str(st.query_params.get(param, "")), allowed)
+
+
+def hidden_controls() -> tuple[str, ...]:
+    """The controls a teacher's lesson hides (``?hide=key,key``; only content/builder.toml's)."""
+    return _named_controls("hide")
+
+
+def locked(*keys: str) -> bool:
+    """Whether a teacher's lesson locks (``?lock=``) or hides any of ``keys``: the control is
+    then drawn disabled, at the value the lesson's address gives it."""
+    named = {*_named_controls("lock"), *hidden_controls()}
+    return any(k in named for k in keys)

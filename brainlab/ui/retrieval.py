@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -22,8 +22,10 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
+from brainlab.ui import workspace
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
+from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, page_header
 from brainlab.words import Words
 
@@ -35,10 +37,16 @@ DEFAULT_DOC = "kettle-k210"
 #: The lesson's first question, in the box when the page opens.
 FIRST_QUESTION = "How much does the K210 kettle cost?"
 MIN_SIM = 0.30
+#: multilingual e5 puts every pair of texts closer (its cosines bunch between 0.7 and 1):
+#: on the Chinese library, every labelled question's best chunk scores 0.88 or more and
+#: questions it cannot answer score 0.82-0.87 (measured with /tmp probes, 2026-12-02).
+MIN_SIM_BY_LANGUAGE = {"en": MIN_SIM, "zh": 0.86}
 #: Height of the slot holding the fetched chunks or the edit panel, in pixels: fixed, so
 #: the answers under it stay where they are when the reader switches between the two.
 SLOT_HEIGHT = 240
 SLOT_KEY = "retrieval_slot"
+#: Largest library file, in MB: 300 documents of 5,000 characters are ~1.6 MB of JSON.
+LIBRARY_MB = 2
 
 # The escape of user text lives in the pure view module; kept here under its old name.
 escape = view.escape
@@ -79,19 +87,102 @@ class Lab:
     step: str = ""
     #: Whether a shared link's chunking has been read (once per session).
     url_read: bool = False
+    #: An imported library waiting to be indexed (under a progress bar with a cancel
+    #: button), and its file name, escaped; the current library stays until it is ready.
+    pending: list[rt.Doc] | None = None
+    pending_name: str = ""
+    #: The library's language: "en", or "zh" (the Chinese library, searched in Chinese).
+    language: str = "en"
+
+
+def _language() -> str:
+    return reader_words().language
+
+
+def _state_key() -> str:
+    # One lab per language: switching to Chinese and back keeps the English lab's edits.
+    language = _language()
+    return STATE if language == "en" else f"{STATE}_{language}"
 
 
 def _fresh_lab() -> Lab:
-    date = rt.training_date()
-    brain = rt.FineTunedBrain.train(rt.library_at(date), date, encoder=shared_encoder())
-    return Lab(library=rt.load_library(), brain=brain)
+    language = _language()
+    path = rt.library_path(language)
+    date = rt.training_date(path)
+    brain = rt.FineTunedBrain.train(
+        rt.library_at(date, path), date, encoder=shared_encoder(language), language=language
+    )
+    size, overlap = rt.default_chunking(language)
+    return Lab(
+        library=rt.load_library(path),
+        brain=brain,
+        chunk_size=size,
+        chunk_overlap=overlap,
+        min_sim=MIN_SIM_BY_LANGUAGE.get(language, MIN_SIM),
+        language=language,
+    )
 
 
 def lab() -> Lab:
-    """This session's lab, created on first use (needs the model: call under a status)."""
-    if STATE not in st.session_state:
-        st.session_state[STATE] = _fresh_lab()
-    return st.session_state[STATE]
+    """This session's lab, created on first use (needs the model: call under a status):
+    from the reader's workspace when it holds one, else fresh (one lab per language)."""
+    if _state_key() not in st.session_state:
+        st.session_state[_state_key()] = _restored_lab() or _fresh_lab()
+    return st.session_state[_state_key()]
+
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py).
+SAVED = "retrieval"
+
+
+def _saved_key() -> str:
+    # The Chinese lab's work is kept apart from the English one's, as in the session.
+    language = _language()
+    return SAVED if language == "en" else f"{SAVED}_{language}"
+
+
+def _snapshot(current: Lab) -> dict[str, Any]:
+    """What the workspace keeps of the lab: the library, the brain's snapshot, the settings."""
+    return {
+        "library": [asdict(d) for d in current.library],
+        "brain": {
+            "trained_on": current.brain.trained_on,
+            "docs": [asdict(d) for d in current.brain.docs],
+        },
+        "spent_dollars": current.spent_dollars,
+        "spent_hours": current.spent_hours,
+        "min_sim": current.min_sim,
+        "chunk_size": current.chunk_size,
+        "chunk_overlap": current.chunk_overlap,
+    }
+
+
+def _restored_lab() -> Lab | None:
+    saved = workspace.load(_saved_key())
+    if not isinstance(saved, dict):
+        return None
+    try:
+        library = [rt.Doc(**d) for d in saved["library"]]
+        brain_docs = [rt.Doc(**d) for d in saved["brain"]["docs"]]
+        language = _language()
+        brain = rt.FineTunedBrain.train(
+            brain_docs,
+            str(saved["brain"]["trained_on"]),
+            encoder=shared_encoder(language),
+            language=language,
+        )
+        return Lab(
+            library=library,
+            brain=brain,
+            spent_dollars=float(saved["spent_dollars"]),
+            spent_hours=float(saved["spent_hours"]),
+            min_sim=float(saved["min_sim"]),
+            chunk_size=int(saved["chunk_size"]),
+            chunk_overlap=int(saved["chunk_overlap"]),
+            language=language,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # an unreadable save: start fresh (the stored value is kept)
 
 
 def load_model() -> None:
@@ -100,9 +191,14 @@ def load_model() -> None:
     (:mod:`brainlab.preload`); while that still runs, a progress bar shows its step. It is
     never loaded a second time, and the status goes away once the lab is ready, so it never
     pushes the stage down."""
-    if STATE in st.session_state:
+    if _state_key() in st.session_state:
         return
     w = words("loading")
+    if _language() != "en":
+        # Chinese reads with multilingual e5 (no torch): no background load to wait for.
+        with st.empty().status(say(w["running"])):
+            lab()
+        return
     loader = preload.embedding_loader()
     loading = not loader.wait(timeout=0)  # starts the load if app.py has not
     holder = st.empty()
@@ -169,7 +265,7 @@ def query_box(w: Words) -> str:
     q = words("query")
     question = st.text_input(
         q["label"],
-        FIRST_QUESTION,
+        q.get("first", FIRST_QUESTION),
         key="retrieval_query",
         bind="query-params",  # a shared link asks the same question
         placeholder=q["placeholder"],
@@ -234,6 +330,8 @@ def retriever(settings: Settings) -> rt.Retriever:
     """This session's index at the chosen chunking (rebuilt only when chunking changes;
     the shared embedding cache makes a rebuild to an earlier setting free)."""
     current = lab()
+    if current.pending is not None:
+        _index_import(current, settings)
     r = current.retriever
     if r is None or (r.chunk_size, r.chunk_overlap) != (
         settings.chunk_size,
@@ -242,12 +340,60 @@ def retriever(settings: Settings) -> rt.Retriever:
         with st.spinner(say(words("controls")["rechunk"])):
             r = rt.Retriever(
                 current.library,
-                encoder=shared_encoder(),
+                encoder=shared_encoder(current.language),
                 chunk_size=settings.chunk_size,
                 chunk_overlap=settings.chunk_overlap,
+                language=current.language,
             )
         current.retriever = r
     return r
+
+
+def _index_import(current: Lab, settings: Settings) -> None:
+    """Index an imported library batch by batch under a progress bar with a cancel button;
+    swap it in only when it is ready. Cancel stops the run at the next batch (a click
+    interrupts the running script), and the library stays as it was."""
+    u = words("update")
+    docs, name = current.pending or [], current.pending_name
+    holder = st.empty()
+    with holder.container():
+        bar = st.progress(0.0, text=u["import_progress"].format(name=name, done=0, total="…"))
+        st.button(
+            u["import_cancel"],
+            key="retrieval_import_cancel",
+            on_click=_cancel_import,
+            help=u["import_cancel_help"],
+            icon=":material/cancel:",
+        )
+
+        def report(done: int, total: int) -> None:
+            text = u["import_progress"].format(name=name, done=done, total=total)
+            bar.progress(min(1.0, done / max(total, 1)), text=text)
+
+        try:
+            r = rt.Retriever(
+                docs,
+                encoder=shared_encoder(current.language),
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+                language=current.language,
+                progress=report,
+            )
+        except rt.LibraryError as exc:
+            current.pending = None
+            notice("error", u["import_error"].format(name=name, error=escape(str(exc))))
+            holder.empty()
+            return
+    holder.empty()
+    current.library, current.retriever, current.pending = docs, r, None
+    notice("success", u["imported"].format(n=len(docs), name=name))
+
+
+def _cancel_import() -> None:
+    current = lab()
+    if current.pending is not None:
+        notice("info", words("update")["import_cancelled"].format(name=current.pending_name))
+    current.pending = None
 
 
 def _chunking(current: Lab, w: Words) -> tuple[int, int, str]:
@@ -324,7 +470,10 @@ def _retrain() -> None:
     current = lab()
     cost, _ = retrain_cost()
     current.brain = rt.FineTunedBrain.train(
-        current.library, dt.date.today().isoformat(), encoder=shared_encoder()
+        current.library,
+        dt.date.today().isoformat(),
+        encoder=shared_encoder(current.language),
+        language=current.language,
     )
     current.spent_dollars += cost.dollars
     current.spent_hours += cost.hours
@@ -335,7 +484,7 @@ def _retrain() -> None:
 
 
 def _timed(action) -> tuple[int, float]:
-    enc = shared_encoder()
+    enc = shared_encoder(lab().language)
     before = enc.base.texts_encoded if hasattr(enc.base, "texts_encoded") else 0
     start = time.perf_counter()
     action()
@@ -488,6 +637,7 @@ def stage(page: Lesson) -> None:
             error = escape(str(exc))[:300]
             st.error(say(words("update")["index_failed"], error=error))
             library_panel(w)
+            workspace.save(_saved_key(), _snapshot(current))
             return
         labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
         # Arriving on the step about editing opens the edit panel's tab; leaving it, the
@@ -504,6 +654,8 @@ def stage(page: Lesson) -> None:
             edit_panel(hits, w)
         answers(question, hits, settings, w)
     tabs_below(index, question, hits, settings, problem, w)
+    # Saved once per run, and only when it changed (one transaction in the workspace).
+    workspace.save(_saved_key(), _snapshot(current))
 
 
 # --------------------------------------------------------------------------- the tabs below
@@ -552,7 +704,7 @@ def tabs_below(
 def prompt_view(r: rt.Retriever, question: str, hits: list[rt.Hit], w: Words) -> str:
     """The full prompt, its length in word pieces and which chunks MiniLM reads cut off."""
     prompt = rt.build_prompt(question, hits)
-    enc = shared_encoder()
+    enc = shared_encoder(r.language)
     total, *pieces = enc.count_tokens([prompt, *(f"{h.title}. {h.text}" for h in hits)])
     st.code(prompt, language=None, wrap_lines=True)
     st.caption(view.say(w, "prompt", "tokens", total=total))
@@ -600,7 +752,7 @@ def compare_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -
     """Dense and lexical side by side for the same question; the answer's minimum."""
     st.caption(view.say(w, "controls", "compare_caption"))
     if question:
-        topics = rt.library_topics()
+        topics = rt.library_topics(rt.library_path(r.language))
         left, right = st.columns(2, gap="medium")
         for col, method in ((left, "dense"), (right, "lexical")):
             with col:
@@ -624,28 +776,39 @@ def compare_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _hit_rates(chunk_size: int, chunk_overlap: int, k: int, eval_mtime: float) -> dict:
-    """Each method's hit rate on content/retrieval_eval.toml over the shipped library, by
-    the real retriever at this chunking (cached per chunking and eval file version)."""
+def _hit_rates(
+    chunk_size: int, chunk_overlap: int, k: int, eval_mtime: float, language: str = "en"
+) -> dict:
+    """Each method's hit rate on the language's labelled questions over its shipped
+    library, by the real retriever at this chunking (cached per chunking, language and eval
+    file version)."""
     del eval_mtime  # part of the cache key only: an edited eval file is scored again
+    library = rt.load_library(rt.library_path(language))
     r = rt.Retriever(
-        rt.load_library(),
-        encoder=shared_encoder(),
+        library,
+        encoder=shared_encoder(language),
         chunk_size=chunk_size,
         chunk_overlap=chunk_overlap,
+        language=language,
     )
-    return rt.hit_rates(r, k=k)
+    return rt.hit_rates(r, rt.load_eval_set(rt.eval_path(language), library), k=k)
 
 
 def eval_view(settings: Settings, w: Words) -> None:
     """Each method's hit rate on the labelled test questions, measured now, with the
     questions each one got wrong."""
-    questions = len(rt.load_eval_set())
+    language = _language()
+    library = rt.load_library(rt.library_path(language))
+    questions = len(rt.load_eval_set(rt.eval_path(language), library))
     k = 3
     st.caption(view.say(w, "eval", "intro", questions=questions, k=k))
     with st.spinner(view.say(w, "eval", "computing", questions=questions)):
         rates = _hit_rates(
-            settings.chunk_size, settings.chunk_overlap, k, rt.EVAL_PATH.stat().st_mtime
+            settings.chunk_size,
+            settings.chunk_overlap,
+            k,
+            rt.eval_path(language).stat().st_mtime,
+            language,
         )
     left, right = st.columns([1, 1], gap="medium")
     with left:
@@ -659,7 +822,7 @@ def eval_view(settings: Settings, w: Words) -> None:
     st.caption(
         view.say(w, "eval", "explain", size=settings.chunk_size, overlap=settings.chunk_overlap)
     )
-    titles = {d.id: d.title for d in rt.load_library()}
+    titles = {d.id: d.title for d in library}
     for method, rate in rates.items():
         if rate.misses:
             label = view.say(w, "eval", "misses", method=view.method_label(method, w))
@@ -753,15 +916,18 @@ def chunk_view(settings: Settings, w: Words) -> None:
         help=view.say(w, "chunks", "help"),
     )
     doc = docs[doc_id]
-    spans = rt.chunk_spans(doc.text, settings.chunk_size, settings.chunk_overlap)
+    spans = rt.chunk_spans(doc.text, settings.chunk_size, settings.chunk_overlap, current.language)
     if not spans:
         st.info(view.say(w, "chunks", "empty"))
         return
     st.caption(view.say(w, "chunks", "legend"))
-    pieces = shared_encoder().count_tokens([f"{doc.title}. {doc.text[s:e]}" for s, e, _ in spans])
+    pieces = shared_encoder(current.language).count_tokens(
+        [f"{doc.title}. {doc.text[s:e]}" for s, e, _ in spans]
+    )
     for n, ((start, end, overlap_end), count) in enumerate(zip(spans, pieces, strict=True), 1):
         with st.container(border=True, key=f"retrieval_chunk_{n}"):
-            st.caption(view.chunk_header(n, len(doc.text[start:end].split()), count, w))
+            units = rt.chunk_units(doc.text[start:end], current.language)
+            st.caption(view.chunk_header(n, units, count, w))
             shared, rest = doc.text[start:overlap_end], doc.text[overlap_end:end]
             marked = f":orange-background[{escape(shared)}] " if shared.strip() else ""
             st.markdown(marked + escape(rest))
@@ -786,8 +952,16 @@ def retrain_view(w: Words) -> None:
 
 def llm_panel(prompt: str) -> None:
     """The optional OpenAI-compatible endpoint: off by default, never needed."""
+    from brainlab import endpoint
+
     w = words("llm")
     st.caption(say(w["title"]))
+    allowed = endpoint.policy()
+    if allowed is None:  # only the server's operator can turn it on (SSRF: see endpoint.py)
+        st.caption(w["disabled"].format(variable=endpoint.ENV_HOSTS))
+        return
+    hosts = escape(allowed.describe(loopback_name=w["loopback"]))
+    st.caption(w["allowed"].format(hosts=hosts))
     on = st.toggle(w["toggle"], key="retrieval_llm_on", help=w["toggle_help"])
     if not on:
         st.caption(w["off"])
@@ -833,7 +1007,7 @@ def _delete() -> None:
 
 
 def _reset() -> None:
-    st.session_state[STATE] = _fresh_lab()
+    st.session_state[_state_key()] = _fresh_lab()
     notice("success", words("update")["reset_done"])
 
 
@@ -843,15 +1017,19 @@ def _import() -> None:
     if upload is None:
         return
     name = escape(upload.name)
+    current = lab()
+    if too_big(upload, LIBRARY_MB):  # the uploader's limit is only checked in the browser
+        error = w["too_big"].format(size=size_mb(upload), limit=LIBRARY_MB)
+        notice("error", w["import_error"].format(name=name, error=error))
+        return
     try:
         docs = rt.library_from_json(upload.getvalue())
+        rt.check_import_work(docs, current.chunk_size, current.chunk_overlap)
     except rt.LibraryError as exc:
         notice("error", w["import_error"].format(name=name, error=escape(str(exc))))
         return
-    current = lab()
-    current.library = docs
-    current.retriever = None  # rebuilt at the current chunking on this rerun
-    notice("success", w["imported"].format(n=len(docs), name=name))
+    # Indexed on this rerun, under a progress bar with cancel (see _index_import).
+    current.pending, current.pending_name = docs, name
 
 
 def library_panel(w: Words) -> None:
@@ -899,5 +1077,10 @@ def library_panel(w: Words) -> None:
             on_click="ignore",
         )
     st.file_uploader(
-        u["import"], type=["json"], key="retrieval_import", on_change=_import, help=u["import_help"]
+        u["import"],
+        type=["json"],
+        key="retrieval_import",
+        on_change=_import,
+        help=u["import_help"],
+        max_upload_size=LIBRARY_MB,
     )

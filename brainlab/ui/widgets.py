@@ -16,6 +16,7 @@ from brainlab.content import (
     load_toml,
     page_spec,
     render,
+    translated,
 )
 from brainlab.ui.context import enter_frame, frame_has_run, vocab, words
 
@@ -42,6 +43,9 @@ def page_header(page: Lesson) -> None:
     """The page title (from content/site.toml) and the lesson's intro section."""
     spec = page_spec(page.slug)
     st.title(spec.title, anchor=False)
+    if not translated(f"pages/{page.slug}.md"):
+        # Not yet in the reader's language: say so in it, then show the English lesson.
+        st.info(load_toml("ui.toml").get("untranslated", ""), icon=":material/translate:")
     # A staged page starts its lesson in the step card; its intro is behind "Read more".
     if "intro" in page.sections and not page.steps:
         md(page.sections["intro"].body)
@@ -138,14 +142,26 @@ def picture(name: str, *, caption: str = "") -> None:
 
     The terms are escaped before they go into the SVG, so a word can never become markup.
     """
+    import base64
     from html import escape, unescape
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "assets" / f"{name}.svg"
     w = words()
+    assets = Path(__file__).resolve().parents[2] / "assets"
+    path = assets / w.language / f"{name}.svg"  # a picture with words of its own
+    if w.language == "en" or not path.is_file():
+        path = assets / f"{name}.svg"
     text = path.read_text(encoding="utf-8")
     svg = re.sub(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}", lambda m: escape(w.term(m[1])), text)
     # The picture's own <title> (already in the reader's words) is its text alternative.
     title = re.search(r"<title>(.*?)</title>", svg, flags=re.DOTALL)
     alt = unescape(title[1]) if title else name.replace("_", " ")
-    st.image(svg, caption=w(caption) or None, width="stretch", alt=alt)
+    # An <img> of our own SVG (its terms escaped above), not st.image: st.image imports
+    # numpy, ~150 ms on the opening lesson's first run, before its first paint.
+    url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    st.markdown(
+        f'<img src="{url}" alt="{escape(alt, quote=True)}" style="width:100%;height:auto">',
+        unsafe_allow_html=True,
+    )
+    if caption:
+        st.caption(w(caption))
