@@ -21,7 +21,7 @@ from brainlab.ui.uploads import prune_unattached
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
-# The favicon is an image (see page_config): the page's Material icon would be fetched
+# The favicon is never the page's Material icon (see page_config): it would be fetched
 # from fonts.gstatic.com at first paint, which an offline classroom cannot reach.
 page_config()
 

@@ -99,16 +99,23 @@ def _presenter_from_url() -> bool:
     return any(str(params.get(k, "")).lower() in _TRUE for k in (PRESENTER_KEY, PRESENT_ALIAS))
 
 
+#: The browser tab's icon before numpy is loaded (see :func:`page_config`).
+FIRST_PAINT_ICON = "🧠"
+
+
 def page_config() -> None:
     """Wide layout (every lab is a stage) and the app's icon; no title: each page names its tab.
 
     Also reads the rerun's language first, so the menu's page titles are in it. In presenter
     mode the sidebar starts collapsed: the stage gets the screen's full width."""
     begin_language()
-    # Any image icon makes Streamlit import numpy (~150 ms, the first paint's largest extra
-    # cost over a bare app), so a process that has not imported it yet paints first and
-    # sets the icon on the next run; by then the background load has imported numpy.
-    icon = _favicon() if "numpy" in sys.modules else None
+    # Until numpy is loaded the icon is an emoji: an image icon makes Streamlit import numpy
+    # (~150 ms, the first paint's largest extra cost over a bare app), and no icon at all
+    # makes the browser take the page's Material icon, fetched from fonts.gstatic.com (an
+    # offline classroom cannot reach it; the deep-link tests fail on the request). The
+    # frontend draws an emoji icon as an inline SVG: no request. Once the background load
+    # has imported numpy, the app's own picture replaces it.
+    icon = _favicon() if "numpy" in sys.modules else FIRST_PAINT_ICON
     st.set_page_config(
         page_icon=icon,
         layout="wide",
