@@ -3,8 +3,9 @@
 A fresh server used to load all-MiniLM-L6-v2 on the first visit to the Retrieval lab: the
 visitor waited ~10 s for ``import torch`` and ``import sentence_transformers``. ``app.py``
 now calls :func:`after_run` once its page has run, which starts the load once the page has
-painted (:data:`PAINT_DELAY`), so the load overlaps with reading the opening lesson; the lab waits on the same :class:`Loader` (showing its :class:`Progress`)
-instead of loading a second copy.
+painted (:data:`PAINT_DELAY`), so the load overlaps with reading the opening lesson; the
+lab waits on the same :class:`Loader` (showing its :class:`Progress`) instead of loading a
+second copy.
 
 This module is light on purpose: importing it imports nothing but the standard library.
 torch, sentence-transformers and numpy are imported inside the loader's thread, never on the

@@ -43,7 +43,6 @@ def test_the_app_opens_on_the_lesson():
 def _svg(at) -> str:
     """The SVG picture on the lesson's stage, decoded from its data URL."""
     import base64
-
     import re
 
     # Drawn as an <img> of a data URL (st.image would import numpy before the first paint).
