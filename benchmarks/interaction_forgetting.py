@@ -19,6 +19,10 @@ Between two actions the benchmark waits ``pause`` seconds (default 3: a learner 
 curve). In that time the page trains, in the background, what one notch of any slider would
 need; with ``pause`` 0 every notch finds that work unfinished (the worst case).
 
+Then, whatever ``pause`` is, the same sliders moved notch by notch with no pause at all (a
+learner dragging through the values): the learning rate down six notches on three random
+starts not seen before (every notch 15 new runs), then the replay slider five notches.
+
 And the server time of one session's first run of the page (AppTest, bare: no browser).
 """
 
@@ -89,8 +93,15 @@ SLIDERS = [
 ]
 
 
+NO_PAUSE = [
+    ("learning rate, no pause (15 new runs)", "Learning speed", "ArrowLeft", 6),
+    ("replay, no pause (3 new runs)", "Old lessons", "ArrowRight", 5),
+]
+
+
 def main(repeats: int = 5, pause: float = 3.0) -> None:
     timings: dict[str, list[float]] = {"reveal (runs kept)": []}
+    no_pause: dict[str, list[float]] = {}
     with streamlit_server() as url, sync_playwright() as pw:
         browser = launch(pw)
         visit = open_page(browser, url + "/")
@@ -111,6 +122,12 @@ def main(repeats: int = 5, pause: float = 3.0) -> None:
             if name.startswith("steps down"):  # back to 300 before going up
                 for _ in range(presses):
                     notch(page, label, "ArrowRight")
+        # No pause: three seed notches first (unmeasured), so no run of the sweep is kept.
+        for _ in range(3):
+            notch(page, "Random start", "ArrowRight", pause)
+        page.wait_for_timeout(pause * 1000)
+        for name, label, key, presses in NO_PAUSE:
+            no_pause[name] = [notch(page, label, key) for _ in range(presses)]
         browser.close()
     print(f"pause between actions: {pause:g} s")
     print(f"first reveal on a fresh server, {pause:g} s after the page opened: {cold:.3f} s")
@@ -124,6 +141,11 @@ def main(repeats: int = 5, pause: float = 3.0) -> None:
         f"all slider notches: n={len(every)} median {statistics.median(every):.3f} s,"
         f" p95 {p95(every):.3f} s"
     )
+    for name, values in no_pause.items():
+        print(
+            f"{name}: n={len(values)} median {statistics.median(values):.3f} s,"
+            f" p95 {p95(values):.3f} s, max {max(values):.3f} s"
+        )
     first_ms = first_run_ms("forgetting_lab")
     print(f"first run of the page (server, AppTest switch_page): {first_ms:.0f} ms")
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from brainlab import charts
 from brainlab.charts import DASHES, EXTRA_COLOURS, MARKERS, PALETTE, new_figure
 
 #: The palette idea of each strategy.
@@ -65,7 +66,13 @@ def _finish(fig: go.Figure, title: str, *, height: int, legend_rows: int = 2) ->
         height=height,
         legend=_FOOT_LEGEND,
         margin={"t": 44, "b": 56 + 24 * legend_rows, "r": 24},
+        legend_font_size=charts.FONT_SIZE,
     )
+    # Streamlit's plotly theme draws tick labels at 12.75 px unless a figure says
+    # otherwise; from the back of a room every text needs the base size (>= 14 px).
+    axis_fonts = {"tickfont": {"size": charts.FONT_SIZE}, "title_font": {"size": charts.FONT_SIZE}}
+    fig.update_xaxes(**axis_fonts)
+    fig.update_yaxes(**axis_fonts)
 
 
 def _shade(hex_colour: str, towards_white: float) -> str:
@@ -224,7 +231,10 @@ def cumulative_figure(
         }
         for s in cumulative.columns
     ]
-    fig.update_xaxes(rangemode="tozero")
+    # The months exactly (autorange ran on to the next round number): the lines get the
+    # plot's whole width, and the labels at their ends sit right beside them.
+    last = float(months[-1]) if len(months) else 1.0
+    fig.update_xaxes(range=[-0.02 * last, 1.02 * last])
     fig.update_yaxes(tickformat="$~s", range=[0, max(top, *heights.values()) * 1.06])
     fig.update_layout(hovermode="x unified", showlegend=False, annotations=notes)
     _finish(fig, title, height=height, legend_rows=0)

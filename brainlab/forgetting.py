@@ -446,6 +446,7 @@ def _finetune(
         by_distance = np.argsort(d2, axis=1, kind="stable")
 
     seen = 0  # specialist examples written into the rag library so far
+    rag_scored: tuple[int, tuple[float, float]] = (-1, (0.0, 0.0))  # (seen, accuracies)
     for t in range(1, steps + 1):
         step = pre.steps + t
         idx = batches[t - 1]
@@ -480,7 +481,11 @@ def _finetune(
 
         if t % eval_every == 0 or t == steps or step in wanted:
             current = _effective(params, adapter)
-            if strategy == "rag":
+            if strategy == "rag" and rag_scored[0] == seen:
+                # The library has not grown since the last record (it is full after
+                # 512 examples): the same answers, not worked out again.
+                gen_acc, spec_acc = rag_scored[1]
+            elif strategy == "rag":
                 mask = by_distance < seen
                 # Position of each of the first k library members in the distance order.
                 k = min(neighbours, seen)
@@ -493,6 +498,7 @@ def _finetune(
                 answers = counts.argmax(axis=1)
                 spec_acc = float(np.mean(answers == specialist.y_test))
                 gen_acc = accuracy(base, general.x_test, general.y_test)
+                rag_scored = (seen, (gen_acc, spec_acc))
             else:
                 gen_acc, spec_acc = _evaluate(current, general, specialist)
             if t % eval_every == 0 or t == steps:

@@ -81,10 +81,12 @@ TAB_CONTENT: dict[str, str] = {
     "files": "files",
 }
 
-#: Height of the open assumptions table on the stage, in px (about five rows).
-TABLE_HEIGHT = 140
-#: Height of the running-total chart on the stage, in px.
-MAIN_CHART_HEIGHT = 244
+#: Height of the open assumptions table on the stage, in px (the header and two rows and a
+#: half, so it reads as scrollable: it sits under the step card).
+TABLE_HEIGHT = 112
+#: Height of the running-total chart on the stage, in px: what is left of a 720 px screen
+#: beside the step card once the scenario, the verdict and the sliders have their room.
+MAIN_CHART_HEIGHT = 296
 
 
 # --------------------------------------------------------------------------- state
@@ -276,7 +278,7 @@ def scenario_row(w: Words) -> str:
 
 
 def quick_sliders(w: Words) -> None:
-    """The three assumptions the lesson moves, in one row under the step card."""
+    """The three assumptions the lesson moves, in one row under the chart."""
     cols = st.columns(len(QUICK_STEPS), gap="small")
     for col, (widget, (_key, label, help_, steps)) in zip(cols, QUICK_STEPS.items(), strict=True):
         current = st.session_state.get(widget)
@@ -445,9 +447,10 @@ def _tab(page: Lesson, section_id: str, s: CostState, c: costs.Checked, a: str, 
 def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
     """The Cost lab's stage, rerun alone on every slider, cell edit or choice.
 
-    Left: the page title, the step card and the open assumptions table. Right: the
-    scenario (and which two paths to compare), the verdict, the running total and the
-    quick sliders right under it. All of it fits one 1280x720 screen, so whatever the
+    Left: the page title, the step card and the open assumptions table under it. Right: the
+    scenario (and which two paths to compare), the verdict, the running total (as tall as
+    the screen allows: it is read from the back of the room) and the quick sliders right
+    under it. All of it fits one 1280x720 screen, so whatever the
     reader touches, the verdict and the chart it changes are in view. Below: one tab for
     each section in ``below``.
     """
@@ -473,14 +476,16 @@ def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
             st.info(view.verdict(c, a, b, w), icon=":material/balance:")
         with st.container(key="cost_main_chart"):
             _draw_chart(view.MAIN_CHART, c, a, b, w)
-        with st.container(key="cost_table"):
-            assumptions_table(s, table, w)
+        # The quick sliders right under the chart they move.
+        with st.container(key="cost_sliders"):
+            quick_sliders(w)
     with left, st.container(gap="xsmall"):
         # The title sits in the left column so the stage starts at the top of the screen.
         page_header(page)
         stepper(page)
-        with st.container(key="cost_sliders"):
-            quick_sliders(w)
+        # The open table under the step card, beside the chart its cells redraw.
+        with st.container(key="cost_table"):
+            assumptions_table(s, table, w)
 
     labels = page_words_tabs(w)
     tabs = st.tabs([labels[t] for t in below], key=TABS, on_change="rerun")

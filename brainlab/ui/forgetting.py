@@ -11,8 +11,11 @@ settings it depends on, so a slider that changes one strategy retrains that stra
 and a run for more steps also serves every shorter run (its curve is the shorter run's curve
 followed by more steps: the core draws the examples step by step, a test checks this).
 While the learner guesses or reads the curve, one background thread trains what the next
-notch of any slider would need (:class:`_Warmer`). The curves stay real networks trained by
-gradient descent; only when they are trained changes.
+notch of any slider would need (:class:`_Warmer`), the notch that continues the last move
+first. The runs train in worker processes (:mod:`brainlab.training_pool`), one random start
+per worker, so two cores train two at once and the page's thread stays free to draw. The
+curves stay real networks trained by gradient descent; only when and where they are trained
+changes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import streamlit as st
 from brainlab import forgetting as fg
 from brainlab import forgetting_view as view
 from brainlab import references as refs
+from brainlab import training_pool
 from brainlab.content import Lesson, load_toml
 from brainlab.forgetting_view import Settings
 from brainlab.ui.context import words
@@ -101,6 +105,12 @@ def _store() -> _RunStore:
     return _RunStore()
 
 
+@st.cache_resource(show_spinner=False)
+def _pool() -> training_pool.TrainingPool:
+    """The server's worker processes that train runs (started on the lab's first visit)."""
+    return training_pool.TrainingPool()
+
+
 def _run_key(strategy: str, seed: int, s: Settings) -> tuple:
     return (strategy, seed, s.learning_rate, s.own_setting(strategy))
 
@@ -129,13 +139,16 @@ def missing_runs(settings: Settings) -> dict[int, list[str]]:
     return out
 
 
-def _train(store: _RunStore, s: Settings, seed: int, strategies: list[str]) -> None:
-    """Train ``strategies`` on ``seed`` with ``s`` (one compare: they share the pretraining)."""
+def _train(store: _RunStore, s: Settings, missing: dict[int, list[str]]) -> None:
+    """Train ``missing`` (seed -> strategies) with ``s``: each seed one job in the pool (its
+    strategies share the pretraining), the seeds in parallel."""
     horizon = training_horizon(s.steps)
-    ahead = replace(s, steps=horizon)
-    runs = fg.compare(tuple(strategies), seeds=(seed,), **ahead.as_kwargs())
-    for strategy in strategies:
-        store.put(_run_key(strategy, seed, s), horizon, runs[(strategy, seed)].curve)
+    ahead = replace(s, steps=horizon).as_kwargs()
+    seeds = list(missing)
+    results = _pool().train([(missing[seed], seed, ahead) for seed in seeds])
+    for seed, trained in zip(seeds, results, strict=True):
+        for strategy, curve in trained.items():
+            store.put(_run_key(strategy, seed, s), horizon, curve)
 
 
 def curves(settings: Settings) -> pd.DataFrame:
@@ -143,8 +156,9 @@ def curves(settings: Settings) -> pd.DataFrame:
     s = settings.clamped()
     store = _store()
     with _warmer().foreground():
-        for seed, strategies in missing_runs(s).items():
-            _train(store, s, seed, strategies)
+        missing = missing_runs(s)
+        if missing:
+            _train(store, s, missing)
     parts = []
     for strategy in fg.STRATEGIES:
         for seed in s.seeds:
@@ -153,13 +167,15 @@ def curves(settings: Settings) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def neighbours(settings: Settings) -> list[Settings]:
+def neighbours(settings: Settings, previous: Settings | None = None) -> list[Settings]:
     """The settings one slider notch away, cheapest to train first.
 
     The one-strategy sliders (3 runs each) first, then the seed (one new seed: 5 runs), then
     the learning rate (every run), last one notch more steps (every run, trained ahead to
     the next hundred, :func:`training_horizon`). Fewer steps need nothing: they are cut
-    from the kept runs.
+    from the kept runs. When ``previous`` (the settings shown before) differs in one
+    slider, the notch that continues that move comes first: a learner moving a slider
+    notch by notch asks for it next.
     """
     s = settings.clamped()
     out: list[Settings] = []
@@ -177,11 +193,31 @@ def neighbours(settings: Settings) -> list[Settings]:
     out += [replace(s, learning_rate=v) for v in ladder(view.LEARNING_RATES, s.learning_rate)]
     if s.steps + 10 <= 1000:  # one notch more steps: trained ahead to the next hundred
         out.append(replace(s, steps=s.steps + 10))
+    if previous is not None:
+        out.sort(key=lambda n: not _continues(previous.clamped(), s, n))  # stable
     return out
 
 
-def warm_neighbours(settings: Settings, store: _RunStore, *, stop=lambda: False) -> int:
-    """Train ``settings``, then what one notch of any slider would need.
+def _continues(before: Settings, now: Settings, after: Settings) -> bool:
+    """Whether ``before`` -> ``now`` -> ``after`` moves one and the same slider one way."""
+    names = [f for f in ("steps", "learning_rate", "replay_fraction", "penalty", "rank", "seed")]
+    moved = [f for f in names if getattr(before, f) != getattr(now, f)]
+    nxt = [f for f in names if getattr(now, f) != getattr(after, f)]
+    if len(moved) != 1 or moved != nxt:
+        return False
+    f = moved[0]
+    return (getattr(now, f) - getattr(before, f)) * (getattr(after, f) - getattr(now, f)) > 0
+
+
+def warm_neighbours(
+    settings: Settings,
+    store: _RunStore,
+    *,
+    stop=lambda: False,
+    previous: Settings | None = None,
+) -> int:
+    """Train ``settings``, then what one notch of any slider would need (the notch that
+    continues the move from ``previous`` first, see :func:`neighbours`).
 
     Returns how many compare() calls ran.
 
@@ -189,7 +225,7 @@ def warm_neighbours(settings: Settings, store: _RunStore, *, stop=lambda: False)
     CPU) ends the work early.
     """
     calls = 0
-    for n in [settings.clamped(), *neighbours(settings)]:
+    for n in [settings.clamped(), *neighbours(settings, previous)]:
         for seed in n.seeds:
             if stop():
                 return calls
@@ -197,7 +233,7 @@ def warm_neighbours(settings: Settings, store: _RunStore, *, stop=lambda: False)
                 st_ for st_ in fg.STRATEGIES if store.get(_run_key(st_, seed, n), n.steps) is None
             ]
             if strategies:
-                _train(store, n, seed, strategies)
+                _train(store, n, {seed: strategies})
                 calls += 1
     return calls
 
@@ -214,11 +250,16 @@ class _Warmer:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.wanted: Settings | None = None
+        self.shown: Settings | None = None  # the settings requested before ``wanted``
+        self.previous: Settings | None = None
         self.thread: threading.Thread | None = None
         self.busy = 0  # pages training in the foreground
 
     def request(self, settings: Settings, store: _RunStore) -> None:
         with self.lock:
+            if settings == self.shown:
+                return  # a rerun of the same settings: the work is already asked for
+            self.previous, self.shown = self.shown, settings
             self.wanted = settings
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
@@ -246,6 +287,7 @@ class _Warmer:
         while True:
             with self.lock:
                 current, self.wanted = self.wanted, None
+                previous = self.previous
             if current is None:
                 return
 
@@ -254,7 +296,7 @@ class _Warmer:
                     time.sleep(0.05)
                 return self.wanted is not None
 
-            warm_neighbours(current, store, stop=stop)
+            warm_neighbours(current, store, stop=stop, previous=previous)
 
 
 @st.cache_resource(show_spinner=False)
@@ -566,12 +608,17 @@ def stage(page: Lesson) -> None:
 def result(
     settings: Settings, lab: LabState, strategies: list[str], w: Words
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The verdict and the forgetting curve (training first where nothing is cached)."""
+    """The verdict and the forgetting curve (training first where nothing is cached).
+
+    Training takes 0.3 s or more, so while it runs a line says so at once (st.spinner
+    would wait 0.5 s before showing); the slot is always there, so nothing below moves
+    when a run needs no training.
+    """
+    busy = st.empty()
     if missing_runs(settings):
-        with st.spinner(view.say(w, "controls.spinner")):
-            table = curves(settings)
-    else:
-        table = curves(settings)
+        busy.caption(f":material/progress_activity: {view.say(w, 'controls.spinner')}")
+    table = curves(settings)
+    busy.empty()
     summary = view.summarise(table)
     verdict_box(view.verdict(summary, lab.guess, w))
     curve_chart(table, summary, strategies, w)

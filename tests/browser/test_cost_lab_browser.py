@@ -2,7 +2,8 @@
 
 A quick slider and a table cell edit must show their effect (the verdict and the running
 total beside them) inside the viewport, with no scrolling; the step card, the scenario box,
-the sliders and the open table share that first screen. Screenshots of every step, light
+the sliders and the open table share that first screen, and the running total is large
+(at least 410x290 px, every text at least 14 px). Screenshots of every step, light
 and dark, 1280x720 and 400 px wide, go to artifacts/screenshots/cost_lab-*.png (git-ignored).
 """
 
@@ -66,10 +67,37 @@ def wait_verdict_change(page, before: str) -> None:
     wait_idle(page)
 
 
+#: The running-total chart on the 1280x720 stage, at least (px): it was 415x244, too small
+#: to read from the back of a room.
+MIN_CHART = {"width": 410, "height": 290}
+#: Every text in the chart at least this size (px) at 1280 wide.
+MIN_CHART_TEXT = 14
+
+
+def chart_text_sizes(page) -> list[tuple[str, float]]:
+    """(text, font size in px) of every non-empty text the running-total chart draws."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.st-key-cost_main_chart .js-plotly-plot text')]
+            .filter(t => t.textContent.trim())
+            .map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize)])"""
+    )
+
+
 def test_the_whole_stage_shares_the_first_screen(browser, app_url):
     visit, page = open_stage(browser, app_url)
     for what, locator in stage(page).items():
         assert_in_viewport(page, locator, what)
+    box = stage(page)["running-total chart"].bounding_box()
+    assert box["width"] >= MIN_CHART["width"] and box["height"] >= MIN_CHART["height"], box
+    # Side by side: the sliders right under the chart, the table beside it.
+    sliders = stage(page)["quick sliders"].bounding_box()
+    table = stage(page)["assumptions table"].bounding_box()
+    assert box["y"] + box["height"] <= sliders["y"] + 1, (box, sliders)
+    assert table["x"] + table["width"] <= box["x"], (table, box)
+    sizes = chart_text_sizes(page)
+    assert len(sizes) >= 10, sizes  # ticks, axis titles, the title and the end labels
+    small = [(t, size) for t, size in sizes if size < MIN_CHART_TEXT]
+    assert not small, f"chart text under {MIN_CHART_TEXT} px: {small}"
     assert "30,000 questions a month" in verdict_text(page)
     assert horizontal_overflow(page) <= 1
     assert_clean(visit)
