@@ -61,9 +61,7 @@ def test_switching_to_chinese_puts_lang_in_the_address_and_it_survives_page_chan
 
 def test_chinese_pages_light_dark_and_narrow(browser, app_url):
     for theme, width in (("light", 1280), ("dark", 1280), ("light", NARROW), ("dark", NARROW)):
-        visit = open_app_page(
-            browser, app_url, "?lang=zh", ZH_TITLE, theme=theme, width=width
-        )
+        visit = open_app_page(browser, app_url, "?lang=zh", ZH_TITLE, theme=theme, width=width)
         page = visit.page
         assert _lang(page.url) == "zh"
         assert "超级图书馆" in main(page).inner_text()
