@@ -121,3 +121,21 @@ def test_dates_numbers_and_money_follow_the_language():
     assert zh.number(1234.5) == "1,234"  # rounded half to even, grouped
     assert en.money(1234.5) == "US$1,234.50" or en.money(1234.5) == "$1,234.50"
     assert zh.money(1234.5) == "US$1,234.50"
+
+
+def test_answers_and_error_messages_follow_the_language():
+    from brainlab import content
+    from brainlab import retrieval as rt
+
+    assert rt.validate_doc("", "") == ["The title is required.", "The text is required."]
+    content.set_language("zh")
+    try:
+        assert rt.validate_doc("", "") == ["标题是必填的。", "正文是必填的。"]
+        assert "日期" in rt.validate_doc("标题", "正文", updated="2025-13-01")[0]
+        with pytest.raises(rt.LibraryError, match="不是有效的 JSON"):
+            rt.library_from_json("{")
+        assert rt.grounded_answer("", [], 0.3).text == "请先提一个问题。"
+        assert rt.build_prompt("问题？", []).endswith("问题：问题？\n回答：")
+    finally:
+        content.set_language("en")
+    assert rt.grounded_answer("", [], 0.3).text == "Ask a question first."
