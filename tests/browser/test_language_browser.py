@@ -68,6 +68,16 @@ def test_chinese_pages_light_dark_and_narrow(browser, app_url):
         screenshot(page, f"zh_two_ways_{theme}_{width}")
         assert_clean(visit)
         page.context.close()
+    for url_path, title in (
+        ("which_path?lang=zh", "该走哪条路？"),
+        ("forgetting_lab?lang=zh", "遗忘实验室"),
+    ):
+        for theme, width in (("light", 1280), ("dark", NARROW)):
+            visit = open_app_page(browser, app_url, url_path, title, theme=theme, width=width)
+            assert "这一页还没有中文版" not in main(visit.page).inner_text()
+            screenshot(visit.page, f"zh_{url_path.split('?')[0]}_{theme}_{width}")
+            assert_clean(visit)
+            visit.page.context.close()
     visit = open_app_page(browser, app_url, "cost_lab?lang=zh", "成本实验室", theme="dark")
     assert "这一页还没有中文版" in main(visit.page).inner_text()
     screenshot(visit.page, "zh_cost_lab_untranslated_dark_1280")
