@@ -17,6 +17,7 @@ import streamlit as st
 from brainlab import preload
 from brainlab.ui import draw_sidebar
 from brainlab.ui.frame import app_pages, page_config
+from brainlab.ui.uploads import prune_unattached
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
@@ -30,6 +31,11 @@ try:
     current.run()
 finally:
     # From the first page on, the embedding model loads in a background thread, so the
-    # Retrieval lab is ready when a learner gets there. Started after the page has run: the
-    # load never competes with a first paint (brainlab/preload.py).
-    preload.start()
+    # Retrieval lab is ready when a learner gets there. Started once the page has painted
+    # (a moment after the session's first run, at once after a later one): the load never
+    # competes with a first paint (brainlab/preload.py).
+    first_run = not st.session_state.get("app_has_run", False)
+    st.session_state["app_has_run"] = True
+    preload.after_run(first=first_run)
+    # Files uploaded but shown by no uploader are not kept (brainlab/ui/uploads.py).
+    prune_unattached()

@@ -188,7 +188,7 @@ def path_scores(
 #: The smallest chart text at 1280 px wide, and in presenter mode (issue 9: readable from
 #: the back of the room).
 MIN_FONT_SIZE = 14
-MIN_PRESENTER_FONT_SIZE = 18
+MIN_PRESENTER_FONT_SIZE = 20
 
 
 def _scale_font_dicts(node: Any, factor: float, floor: float) -> None:
@@ -210,7 +210,7 @@ def _scale_font_dicts(node: Any, factor: float, floor: float) -> None:
 def scale_fonts(fig: go.Figure, factor: float, *, floor: float = MIN_FONT_SIZE) -> go.Figure:
     """A copy of ``fig`` with every text size multiplied by ``factor`` and at least ``floor``.
 
-    Presenter mode draws every chart this way (``factor`` 1.25, ``floor`` 18), so titles,
+    Presenter mode draws every chart this way (``factor`` 1.4, ``floor`` 20), so titles,
     ticks, legends, annotations and hover labels all grow together.
     """
     spec = fig.to_plotly_json()

@@ -112,6 +112,7 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
             cheaper_total=money(totals[cheaper]),
             dearer_total=money(totals[dearer]),
         )
+    first = f"{first}{retirement_note(c, w)}"
     crossing = c.crossover(a, b)
     if crossing is None:
         return f"{first} {say(w, 'verdict', 'always', cheaper=names[cheaper])}"
@@ -124,6 +125,24 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
     else:
         second = say(w, "verdict", "cheaper_below", other=names[other], crossover=about(crossing))
     return f"{first} {second}"
+
+
+def retirement_note(c: Checked, w: Words) -> str:
+    """ " The base model is retired in month 24, 48: …" when that happens in the horizon."""
+    from brainlab.costs import retirement_months
+
+    months = retirement_months(c.p)
+    if not months:
+        return ""
+    parts = c.parts
+    return " " + say(
+        w,
+        "verdict",
+        "retirement",
+        months_list=", ".join(str(m) for m in months),
+        refit=money(parts["fine_tune"].migration),
+        evaluation=money(parts["rag"].migration),
+    )
 
 
 def import_note(

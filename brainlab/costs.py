@@ -47,13 +47,23 @@ MONTHLY_COMPONENTS: tuple[str, ...] = (
     "hosting",
     "retraining",
 )
-COMPONENTS: tuple[str, ...] = ONE_OFF_COMPONENTS + MONTHLY_COMPONENTS
+#: Costs of an event: the base model's retirement (every ``base_model_lifetime`` months).
+EVENT_COMPONENTS: tuple[str, ...] = ("migration",)
+COMPONENTS: tuple[str, ...] = ONE_OFF_COMPONENTS + MONTHLY_COMPONENTS + EVENT_COMPONENTS
 
 #: Which components each strategy has.
 STRATEGY_COMPONENTS: dict[str, tuple[str, ...]] = {
-    "prompt_only": ("generation",),
-    "rag": ("indexing", "rag_setup", "generation", "query_embedding", "vector_db", "reembedding"),
-    "fine_tune": ("training", "ft_setup", "generation", "hosting", "retraining"),
+    "prompt_only": ("generation", "migration"),
+    "rag": (
+        "indexing",
+        "rag_setup",
+        "generation",
+        "query_embedding",
+        "vector_db",
+        "reembedding",
+        "migration",
+    ),
+    "fine_tune": ("training", "ft_setup", "generation", "hosting", "retraining", "migration"),
 }
 # The hybrid pays both bills: every part of RAG and of fine-tuning, in stacking order.
 STRATEGY_COMPONENTS["hybrid"] = tuple(
@@ -371,6 +381,8 @@ class Breakdown:
     monthly: dict[str, float]
     fixed_monthly: float
     per_query: float
+    #: What one retirement of the base model costs this strategy (see :func:`retirements`).
+    migration: float = 0.0
 
     @property
     def one_off_total(self) -> float:
@@ -387,13 +399,51 @@ def _training_run(p: Mapping[str, float]) -> float:
     return tokens + p.get("gpu_hours_per_training", 0.0) * p.get("gpu_hour_price", 0.0)
 
 
+def retirement_months(p: Mapping[str, float], months: float | None = None) -> list[int]:
+    """The months in which the base model is retired within ``months`` (the horizon by
+    default): every ``base_model_lifetime`` months, none when it is 0.
+
+    Each retirement is an event: a fine-tuned model dies with its base model, so it is
+    collected, trained and evaluated again on the successor; a RAG index carries over and
+    only the evaluation is run again (:func:`breakdown`, ``migration``).
+    """
+    life = int(p.get("base_model_lifetime", 0.0))
+    horizon = int(p["months"] if months is None else months)
+    return list(range(life, horizon + 1, life)) if life > 0 else []
+
+
+def retirements(p: Mapping[str, float], months: np.ndarray | float | None = None) -> np.ndarray:
+    """How many base-model retirements happened by the end of each month in ``months``."""
+    life = int(p.get("base_model_lifetime", 0.0))
+    at = np.asarray(p["months"] if months is None else months, dtype=float)
+    return np.floor(at / life) if life > 0 else np.zeros_like(at)
+
+
+def index_gigabytes(p: Mapping[str, float]) -> float:
+    """Size of the vector index: one vector (with its metadata) per chunk of the library."""
+    chunks = math.ceil(p["corpus_tokens"] / p["chunk_tokens"]) if p["chunk_tokens"] else 0
+    return chunks * p.get("vector_bytes", 0.0) / 1e9
+
+
+def vector_db_monthly(p: Mapping[str, float]) -> float:
+    """The vector store's monthly bill: the plan's price, plus storage beyond what the plan
+    includes, so the bill grows with the library."""
+    extra = max(0.0, index_gigabytes(p) - p.get("vector_db_included_gb", 0.0))
+    return p["vector_db_monthly"] + extra * p.get("vector_db_per_gb", 0.0)
+
+
 def breakdown(p: Mapping[str, float]) -> dict[str, Breakdown]:
     """Each strategy's cost components from a validated parameter dict (see :func:`params`).
 
-    This is the minimum model of issue 5, term by term.
+    The minimum model of issue 5, term by term, plus: data refresh and evaluation with every
+    retraining; instructions a fine-tuned model no longer needs in its prompt; a vector
+    store whose bill grows with the library; and the base model's retirement as an event.
     """
     q = p["queries_per_month"]
     rag_in = p["prompt_tokens"] + p["top_k"] * p["chunk_tokens"]
+    # A fine-tuned model has learned the instructions and examples: its prompt is shorter.
+    ft_in = max(0.0, p["prompt_tokens"] - p.get("ft_prompt_tokens_saved", 0.0))
+    ft_rag_in = ft_in + p["top_k"] * p["chunk_tokens"]
     train = _training_run(p)
     embed_per_query = p["prompt_tokens"] * p["embedding_price"] / MILLION
     reembed = p["corpus_tokens"] * p["corpus_update_fraction"] * p["embedding_price"] / MILLION
@@ -406,14 +456,16 @@ def breakdown(p: Mapping[str, float]) -> dict[str, Breakdown]:
         / MILLION,
         "rag": (rag_in * p["base_input_price"] + p["output_tokens"] * p["base_output_price"])
         / MILLION,
-        "fine_tune": (
-            p["prompt_tokens"] * p["ft_input_price"] + p["output_tokens"] * p["ft_output_price"]
-        )
+        "fine_tune": (ft_in * p["ft_input_price"] + p["output_tokens"] * p["ft_output_price"])
         / MILLION,
-        "hybrid": (rag_in * p["ft_input_price"] + p["output_tokens"] * p["ft_output_price"])
+        "hybrid": (ft_rag_in * p["ft_input_price"] + p["output_tokens"] * p["ft_output_price"])
         / MILLION,
     }
-    rag_fixed = {"vector_db": p["vector_db_monthly"], "reembedding": reembed}
+    rag_fixed = {"vector_db": vector_db_monthly(p), "reembedding": reembed}
+    evaluation = p.get("migration_eval_cost", 0.0)
+    # On a retirement, everyone re-runs the evaluation on the successor model; a fine-tune
+    # also collects and prepares its data again and is trained again (it dies with its base).
+    refit = p["ft_setup_cost"] + train
     out: dict[str, Breakdown] = {}
     for strategy in STRATEGIES:
         one_off: dict[str, float] = {}
@@ -443,6 +495,7 @@ def breakdown(p: Mapping[str, float]) -> dict[str, Breakdown]:
             monthly={c: monthly[c] for c in MONTHLY_COMPONENTS if c in monthly},
             fixed_monthly=sum(fixed.values()),
             per_query=per_query,
+            migration=evaluation + (refit if uses_ft else 0.0),
         )
     return out
 
@@ -473,11 +526,14 @@ def _monthly(p: Mapping[str, float], parts: Mapping[str, Breakdown] | None = Non
     months = int(p["months"])
     parts = breakdown(p) if parts is None else parts
     records: list[tuple[int, str, str, float]] = []
+    events = set(retirement_months(p))
     for strategy in STRATEGIES:
         b = parts[strategy]
         records.extend((0, strategy, c, v) for c, v in b.one_off.items())
         for month in range(1, months + 1):
             records.extend((month, strategy, c, v) for c, v in b.monthly.items())
+            if month in events and b.migration:
+                records.append((month, strategy, "migration", b.migration))
     frame = pd.DataFrame(records, columns=["month", "strategy", "component", "cost"])
     return frame.astype({"month": "int64", "cost": "float64"})
 
@@ -499,7 +555,11 @@ def _cumulative(
 ) -> pd.DataFrame:
     months = np.arange(int(p["months"]) + 1)
     parts = breakdown(p) if parts is None else parts
-    data = {s: parts[s].one_off_total + months * parts[s].monthly_total for s in STRATEGIES}
+    events = retirements(p, months)
+    data = {
+        s: parts[s].one_off_total + months * parts[s].monthly_total + events * parts[s].migration
+        for s in STRATEGIES
+    }
     return pd.DataFrame(data, index=pd.Index(months, name="month"))
 
 
@@ -510,7 +570,11 @@ def _totals(
 ) -> dict[str, float]:
     horizon = p["months"] if months is None else months
     parts = breakdown(p) if parts is None else parts
-    return {s: parts[s].one_off_total + horizon * parts[s].monthly_total for s in STRATEGIES}
+    events = float(retirements(p, horizon))
+    return {
+        s: parts[s].one_off_total + horizon * parts[s].monthly_total + events * parts[s].migration
+        for s in STRATEGIES
+    }
 
 
 def total_costs(assumptions: Assumptions, months: int | None = None) -> dict[str, float]:
@@ -541,6 +605,7 @@ def cost_shares(assumptions: Assumptions, strategy: str) -> dict[str, float]:
     totals = dict(b.one_off)
     for c, v in b.monthly.items():
         totals[c] = totals.get(c, 0.0) + p["months"] * v
+    totals["migration"] = float(retirements(p)) * b.migration
     grand = sum(totals.values())
     if grand <= 0:
         return {}
@@ -568,9 +633,14 @@ def fine_tune_cost_split(assumptions: Assumptions, strategy: str = "fine_tune") 
     ) + months * sum(
         v for c, v in b.monthly.items() if c in ("query_embedding", "vector_db", "reembedding")
     )
+    # Each retirement of the base model: data collected and checked again, a new training
+    # run, the evaluation re-run (see breakdown).
+    events = float(retirements(p))
     split = {
-        "people": p["ft_setup_cost"] + runs * p.get("retrain_prep_cost", 0.0),
-        "compute": run + runs * run,
+        "people": p["ft_setup_cost"]
+        + runs * p.get("retrain_prep_cost", 0.0)
+        + events * (p["ft_setup_cost"] + p.get("migration_eval_cost", 0.0)),
+        "compute": run + runs * run + events * run,
         "hosting": months * b.monthly["hosting"],
         "generation": months * b.monthly["generation"],
         "retrieval": total_rag,
@@ -632,8 +702,9 @@ def _crossover(
 ) -> float | None:
     parts = breakdown(p) if parts is None else parts
     months = p["months"]
-    fixed_a = parts[a].one_off_total + months * parts[a].fixed_monthly
-    fixed_b = parts[b].one_off_total + months * parts[b].fixed_monthly
+    events = float(retirements(p))
+    fixed_a = parts[a].one_off_total + months * parts[a].fixed_monthly + events * parts[a].migration
+    fixed_b = parts[b].one_off_total + months * parts[b].fixed_monthly + events * parts[b].migration
     slope = months * (parts[b].per_query - parts[a].per_query)
     if abs(slope) < 1e-15:
         return None
@@ -665,10 +736,15 @@ def _per_thousand(
         raise ValueError("volumes must be above 0")
     months = p["months"]
     parts = breakdown(p) if parts is None else parts
+    events = float(retirements(p))
     data = {}
     for s in STRATEGIES:
         b = parts[s]
-        total = b.one_off_total + months * (b.fixed_monthly + volumes * b.per_query)
+        total = (
+            b.one_off_total
+            + months * (b.fixed_monthly + volumes * b.per_query)
+            + events * b.migration
+        )
         data[s] = 1000.0 * total / (volumes * months)
     return pd.DataFrame(data, index=pd.Index(volumes, name="volume"))
 
@@ -757,9 +833,12 @@ BAND_KEYS: tuple[str, ...] = (
     "training_price",
     "gpu_hour_price",
     "vector_db_monthly",
+    "vector_db_per_gb",
     "rag_setup_cost",
     "ft_setup_cost",
     "ft_hosting_monthly",
+    "retrain_prep_cost",
+    "migration_eval_cost",
 )
 
 

@@ -14,9 +14,7 @@ import math
 import re
 import threading
 import tomllib
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +84,13 @@ MAX_TEXT_CHARS = 5_000
 MAX_TITLE_CHARS = 200
 MAX_DOCS = 300
 MAX_QUESTION_CHARS = 1_000
+#: Most texts (chunks plus sentences) one import may embed. At the limits above a library
+#: could ask for ~18,000 model inputs (~20 minutes of one core); 2,000 is ~10x the shipped
+#: library and ~1-3 minutes here, shown with a progress bar and a cancel button.
+MAX_IMPORT_TEXTS = 2_000
+#: Texts per encoder call while building an index: between two calls the progress is
+#: reported (and a cancel honoured), and the model's lock is free for other sessions.
+EMBED_BATCH = 16
 #: Weight of the shared-word share in choosing a hit's best sentence (added to the cosine):
 #: enough to break near-ties, small enough that "Price: 44 euros." beats the sentence that
 #: merely repeats the product's name.
@@ -101,6 +106,14 @@ JSON_VERSION = 1
 
 class LibraryError(ValueError):
     """A library (file, JSON import or form input) is invalid; the message says why."""
+
+
+class BuildCancelled(LibraryError):
+    """Building an index was cancelled through its ``progress`` callback."""
+
+
+#: ``progress(done, total)`` after each batch of texts embedded; return ``False`` to cancel.
+Progress = Callable[[int, int], "bool | None"]
 
 
 # --------------------------------------------------------------------------- documents
@@ -488,6 +501,7 @@ class Retriever:
         chunk_size: int | None = None,
         chunk_overlap: int | None = None,
         language: str = "en",
+        progress: Progress | None = None,
     ) -> None:
         check_language(language)
         size, overlap = default_chunking(language)
@@ -516,7 +530,7 @@ class Retriever:
             if doc.id in seen:
                 raise LibraryError(f"two documents share the id {doc.id!r}")
             seen.add(doc.id)
-        self._insert(docs)
+        self._insert(docs, progress)
 
     # ---------------------------------------------------------------- index upkeep
 
@@ -529,9 +543,20 @@ class Retriever:
     def _title_end(self) -> str:
         return "。" if self.language == "zh" else "."
 
-    def _insert(self, docs: Sequence[Doc]) -> None:
-        for doc in docs:
-            self.docs[doc.id] = doc
+    def _encode(self, texts: list[str], progress: Progress | None) -> np.ndarray | None:
+        # In batches: the model's lock is free between two of them (another session's
+        # query waits one batch, not the whole library), and progress/cancel is honoured.
+        if not texts:
+            return None
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            parts.append(np.asarray(self.encoder.encode(batch), dtype=np.float32))
+            if progress is not None and progress(start + len(batch), len(texts)) is False:
+                raise BuildCancelled("building the index was cancelled")
+        return np.vstack(parts)
+
+    def _insert(self, docs: Sequence[Doc], progress: Progress | None = None) -> None:
         new = [
             c
             for d in docs
@@ -545,8 +570,12 @@ class Retriever:
         ]
         # One encoder call per change: the new chunks and the new documents' sentences
         # (sentences let a hit show its best-matching sentence without a model call).
-        texts = [self._chunk_input(c) for c in new] + sentences
-        rows = np.asarray(self.encoder.encode(texts), dtype=np.float32) if texts else None
+        titles = {d.id: d.title for d in docs}
+        texts = [f"{titles[c.doc_id]}{self._title_end} {c.text}" for c in new] + sentences
+        # Embedded before anything changes: a cancelled build leaves the index as it was.
+        rows = self._encode(texts, progress)
+        for doc in docs:
+            self.docs[doc.id] = doc
         if new and rows is not None:
             block = rows[: len(new)]
             self.matrix = block if not self.matrix.size else np.vstack([self.matrix, block])
@@ -875,14 +904,39 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A warning that goes with an answer; the view turns it into the reader's words.
+
+    ``kind`` is one of
+
+    - ``"other_product"``: fetched pages ``n`` are about ``names`` (another product or
+      version than the question's ``asked``), so the answer leaves them out;
+    - ``"no_page"``: no fetched page is about ``asked`` at all, so the answer abstains;
+    - ``"conflict"``: the pages ``n`` say different things; the answer goes by the newest,
+      ``chosen`` (dated ``date``), as the prompt's instruction says;
+    - ``"ambiguous"``: the question names no product and the pages ``n`` are about different
+      ones (``names``).
+    """
+
+    kind: str
+    n: tuple[int, ...] = ()
+    asked: str = ""
+    names: tuple[str, ...] = ()
+    chosen: int = 0
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
-    """A grounded answer: ``text`` with ``[n]`` citations, the ``sources`` cited, and whether
-    it ``abstained`` because nothing retrieved was close enough."""
+    """A grounded answer: ``text`` with ``[n]`` citations, the ``sources`` cited, whether
+    it ``abstained`` because nothing retrieved was close enough (or about the thing asked),
+    and the ``notes`` that flag fetched pages about something else or that disagree."""
 
     text: str
     sources: tuple[Source, ...] = ()
     abstained: bool = False
     best_similarity: float | None = None
+    notes: tuple[Note, ...] = ()
 
 
 NOT_IN_LIBRARY = "The library does not contain this."
@@ -892,9 +946,75 @@ def _closeness(hit: Hit) -> float:
     return hit.similarity if hit.similarity is not None else hit.score
 
 
-def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Answer:
+# Product and version names: letters then digits, as in "K220", "BF-K220", "TM-350", "V900"
+# (hyphens dropped, so "TM-350" and "TM350" are one name). "1.7" or "2-year" are not names.
+_NAME = re.compile(r"[a-z]+[0-9]+[a-z0-9]*")
+# A figure stands alone: the "210" of "K210" is part of a name, not a figure.
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*(?![A-Za-z0-9])")
+
+
+def product_names(text: str) -> set[str]:
+    """The product or version names ``text`` mentions, lower case, hyphens dropped.
+
+    A code like ``"BF-K210"`` gives ``bfk210`` and ``k210``, so a question that says "K210"
+    meets a page that says "BF-K210".
+    """
+    out = set()
+    for tok in _TOKEN.findall(text.lower()):
+        for part in (tok, *tok.split("-")):
+            flat = part.replace("-", "").replace(".", "")
+            if _NAME.fullmatch(flat):
+                out.add(flat)
+    return out
+
+
+def _display_name(names: set[str]) -> str:
+    # The shortest form reads best ("k220" rather than "bfk220"), upper case as in codes.
+    return min(names, key=lambda n: (len(n), n)).upper() if names else ""
+
+
+def page_names(title: str, text: str) -> set[str]:
+    """The products a page is *about*: the names in its title, else the names in its text
+    when that text names one product only (a catalogue listing many is about none)."""
+    in_title = product_names(title)
+    if in_title:
+        return in_title
+    in_text = product_names(text)
+    return in_text if len(_canonical(in_text)) == 1 else set()
+
+
+def _canonical(names: set[str]) -> set[str]:
+    # "bfk210" and "k210" are one product: keep only the names that end with no other.
+    return {n for n in names if not any(m != n and n.endswith(m) for m in names)}
+
+
+def _hit_page_names(hit: Hit, docs: dict[str, Doc] | None) -> tuple[set[str], set[str]]:
+    """(names the hit's page is about, names its page mentions anywhere)."""
+    doc = docs.get(hit.doc_id) if docs else None
+    title = hit.title or (doc.title if doc else "")
+    text = doc.text if doc else hit.text
+    return page_names(title, text), product_names(f"{title} {text}")
+
+
+def _numbers(sentence: str) -> tuple[str, ...]:
+    return tuple(sorted(set(_NUMBER.findall(sentence))))
+
+
+def grounded_answer(
+    question: str, hits: Sequence[Hit], min_score: float, *, docs: dict[str, Doc] | None = None
+) -> Answer:
     """An extractive answer: the best-matching sentence of the closest hits, each with its
     citation; abstains when no hit's similarity reaches ``min_score``.
+
+    It is honest about what it fetched, as the prompt's instructions ask of an LLM:
+
+    - when the question names a product or version ("K220") and a close page is about
+      another one ("K210"), that page is left out and a ``"other_product"`` :class:`Note`
+      says so; when no fetched page is about the named product, it abstains (``"no_page"``);
+    - when the quoted pages give different figures, it keeps the most recently updated one
+      and says so (``"conflict"``);
+    - when the question names no product and the quoted pages are about different ones, it
+      says the question is ambiguous (``"ambiguous"``).
 
     Parameters
     ----------
@@ -905,6 +1025,9 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
     min_score
         The minimum cosine similarity (``Hit.similarity``, else ``Hit.score``) a hit needs
         for the answer to quote it.
+    docs
+        The library by id (``Retriever.docs``): a page's whole text tells what it is about
+        even when the fetched chunk is only part of it. Without it, the chunk's text is used.
     """
     w = answer_words()
     if not question.strip():
@@ -918,14 +1041,60 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
             abstained=True,
             best_similarity=best,
         )
+    notes: list[Note] = []
+    asked = product_names(question)
+    numbered = list(enumerate(hits, start=1))
+    close = [(n, h) for n, h in numbered if _closeness(h) >= min_score]
+    own: list[tuple[int, Hit]] = []
+    if asked:
+        about = {n: _hit_page_names(h, docs)[0] for n, h in numbered}
+        own = [(n, h) for n, h in close if about[n] & asked]
+        # Without a page about the product, a passage that names it will do (a catalogue's
+        # "Blenders: Vortex (BF-X415)."), but not a page about another product.
+        named = own or [
+            (n, h) for n, h in close if product_names(h.text) & asked and not about[n] - asked
+        ]
+        # Close pages about another product: they would have been quoted, and would have
+        # answered for the wrong product.
+        others = [
+            n
+            for n, h in numbered
+            if about[n]
+            and not about[n] & asked
+            and _closeness(h) >= max(min_score, best - ANSWER_MARGIN)
+        ]
+        if others:
+            names = sorted({_display_name(about[n]) for n in others})
+            notes.append(Note("other_product", tuple(others), _display_name(asked), tuple(names)))
+        if not named:
+            notes.append(Note("no_page", asked=_display_name(asked)))
+            return Answer(
+                w["not_in_library"], abstained=True, best_similarity=best, notes=tuple(notes)
+            )
+        numbered = named
+        best = max(_closeness(h) for _, h in numbered)
     numbered = sorted(
-        (
-            (n, h)
-            for n, h in enumerate(hits, start=1)
-            if _closeness(h) >= max(min_score, best - ANSWER_MARGIN)
-        ),
+        ((n, h) for n, h in numbered if _closeness(h) >= max(min_score, best - ANSWER_MARGIN)),
         key=lambda nh: -_closeness(nh[1]),
     )
+    sources = _quote(question, numbered)
+    if not sources:
+        return Answer(w["not_in_library"], abstained=True, best_similarity=best, notes=tuple(notes))
+    if own:
+        # Every close page about the product counts, however far below the best it ranks:
+        # an older page with another price is a conflict, not noise.
+        sources, more = _conflict(question, sources, _quote(question, own, limit=len(own)))
+    else:
+        sources, more = _settle(sources, dict(numbered), docs)
+    notes += more
+    text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
+    return Answer(text, tuple(sources), abstained=False, best_similarity=best, notes=tuple(notes))
+
+
+def _quote(
+    question: str, numbered: Sequence[tuple[int, Hit]], limit: int = ANSWER_SENTENCES
+) -> list[Source]:
+    """The best sentence of each hit, in the given order, without repeats, at most ``limit``."""
     sources: list[Source] = []
     seen: set[str] = set()
     for n, hit in numbered:
@@ -934,12 +1103,46 @@ def grounded_answer(question: str, hits: Sequence[Hit], min_score: float) -> Ans
             continue
         seen.add(sentence)
         sources.append(Source(n, hit.doc_id, hit.title or hit.doc_id, hit.updated, sentence))
-        if len(sources) == ANSWER_SENTENCES:
+        if len(sources) == limit:
             break
-    if not sources:
-        return Answer(w["not_in_library"], abstained=True, best_similarity=best)
-    text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
-    return Answer(text, tuple(sources), abstained=False, best_similarity=best)
+    return sources
+
+
+def _conflict(
+    question: str, sources: list[Source], rivals: list[Source]
+) -> tuple[list[Source], list[Note]]:
+    """Pages about the same product whose sentences give different figures: answer with the
+    most recently updated one (the prompt's instruction) and say which pages disagree."""
+    figured = [s for s in rivals if _numbers(s.sentence)]
+    by_doc: dict[str, Source] = {}
+    for s in figured:
+        by_doc.setdefault(s.doc_id, s)
+    if len(by_doc) < 2 or len({_numbers(s.sentence) for s in by_doc.values()}) < 2:
+        return sources, []
+    pages = sorted(by_doc.values(), key=lambda s: s.n)
+    newest = max(pages, key=lambda s: (s.updated, -s.n))
+    note = Note("conflict", tuple(s.n for s in pages), chosen=newest.n, date=newest.updated)
+    return [newest], [note]
+
+
+def _settle(
+    sources: list[Source], hit_of: dict[int, Hit], docs: dict[str, Doc] | None
+) -> tuple[list[Source], list[Note]]:
+    """Two quoted pages from different documents, for a question that names no product: if
+    they are about different products, flag the ambiguity; if they give different figures,
+    keep the newest page's sentence and flag the conflict."""
+    if len({s.doc_id for s in sources}) < 2:
+        return sources, []
+    about = [_hit_page_names(hit_of[s.n], docs)[0] for s in sources]
+    if all(about) and len({frozenset(_canonical(a)) for a in about}) > 1:
+        names = tuple(sorted({_display_name(a) for a in about}))
+        return sources, [Note("ambiguous", tuple(s.n for s in sources), names=names)]
+    figures = [_numbers(s.sentence) for s in sources]
+    if not all(figures) or len(set(figures)) < 2:
+        return sources, []
+    newest = max(sources, key=lambda s: (s.updated, -s.n))
+    note = Note("conflict", tuple(s.n for s in sources), chosen=newest.n, date=newest.updated)
+    return [newest], [note]
 
 
 def _overlap_sentence(question: str, text: str) -> str:
@@ -951,6 +1154,26 @@ def _overlap_sentence(question: str, text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the fine-tuned brain
+
+
+@dataclass(frozen=True)
+class Recall:
+    """The fine-tuned brain's answer from memory and what is wrong with it.
+
+    ``doc_id``: the remembered page (``""`` when it remembers nothing); ``unknown``: the
+    product the question names, when no page it learned mentions it (it answers anyway,
+    about something else); ``stale_since``: the library's date of a newer version of what
+    it remembers (or of a page about the asked product added since), ``""`` when current;
+    ``other``: the product the remembered page is about, when the question named another
+    (``asked``).
+    """
+
+    text: str
+    doc_id: str = ""
+    unknown: str = ""
+    stale_since: str = ""
+    other: str = ""
+    asked: str = ""
 
 
 @dataclass
@@ -981,13 +1204,52 @@ class FineTunedBrain:
 
     def answer(self, question: str, min_score: float) -> str:
         """The brain's answer from memory: one remembered sentence, no citation."""
+        return self.recall(question, min_score).text
+
+    def recall(
+        self, question: str, min_score: float, *, library: Iterable[Doc] | None = None
+    ) -> Recall:
+        """The brain's answer from memory, and what is wrong with it.
+
+        Like a fine-tuned model it always answers as if it knew, with no sources. Among the
+        few things it remembers best it prefers one about the product the question names.
+        Given today's ``library``, the :class:`Recall` also says whether the question's
+        product was in none of the pages it learned (``unknown``) and whether the page it
+        remembers has changed since (``stale_since``: the page's date in the library, or
+        the date a page about the asked product was added).
+        """
         w = answer_words()
         if not question.strip():
-            return w["ask_first"]
-        hits = self.retriever.search(question, k=1, method="dense")
+            return Recall(w["ask_first"])
+        hits = self.retriever.search(question, k=5, method="dense")
         if not hits or _closeness(hits[0]) < min_score:
-            return w["brain_blank"]
-        return hits[0].sentence or hits[0].text
+            return Recall(w["brain_blank"])
+        asked = product_names(question)
+        docs = self.retriever.docs
+        pick, other = hits[0], ""
+        if asked:
+            close = [h for h in hits if _closeness(h) >= min_score]
+            about = {id(h): _hit_page_names(h, docs)[0] for h in close}
+            own = [h for h in close if about[id(h)] & asked]
+            named = [h for h in close if product_names(h.text) & asked]
+            pick = (own or named or [pick])[0]
+            pick_about = _hit_page_names(pick, docs)[0]
+            if pick_about and not pick_about & asked:
+                other = _display_name(pick_about)
+        known = any(asked & product_names(f"{d.title} {d.text}") for d in self.docs)
+        unknown = _display_name(asked) if asked and not known else ""
+        stale = ""
+        if library is not None:
+            today = {d.id: d for d in library}
+            now = today.get(pick.doc_id)
+            if now is not None and now != docs.get(pick.doc_id):
+                stale = now.updated or "?"
+            elif unknown:
+                added = [d for d in today.values() if page_names(d.title, d.text) & asked]
+                stale = max((d.updated or "?" for d in added), default="")
+        return Recall(
+            pick.sentence or pick.text, pick.doc_id, unknown, stale, other, _display_name(asked)
+        )
 
     def knows(self, doc: Doc) -> bool:
         """Whether this exact version of ``doc`` is in the brain's memory."""
@@ -1079,6 +1341,31 @@ def new_doc_id(title: str, existing: Iterable[str]) -> str:
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+def embedding_work(docs: Iterable[Doc], chunk_size: int, chunk_overlap: int) -> int:
+    """How many texts building an index of ``docs`` embeds: its chunks and its sentences."""
+    return sum(
+        len(chunk_spans(d.text, chunk_size, chunk_overlap)) + len(split_sentences(d.text))
+        for d in docs
+    )
+
+
+def check_import_work(docs: Sequence[Doc], chunk_size: int, chunk_overlap: int) -> None:
+    """Refuse a library whose index would take more than :data:`MAX_IMPORT_TEXTS` texts.
+
+    Raises
+    ------
+    LibraryError
+        Saying how much work the file asks for and what the limit is.
+    """
+    work = embedding_work(docs, chunk_size, chunk_overlap)
+    if work > MAX_IMPORT_TEXTS:
+        raise LibraryError(
+            f"Indexing this library would embed {work:,} pieces of text (chunks and "
+            f"sentences); one import may embed at most {MAX_IMPORT_TEXTS:,}. Use fewer or "
+            "shorter documents, or larger chunks."
+        )
 
 
 def library_to_json(docs: Iterable[Doc]) -> str:
@@ -1207,36 +1494,18 @@ def project(vectors: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np
 def ask_endpoint(
     base_url: str, model: str, prompt: str, *, api_key: str = "", timeout: float = 60
 ) -> str:
-    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint; return the
-    reply's text. Only ever called when the user turned it on and gave the address.
+    """Send ``prompt`` to an OpenAI-compatible ``/chat/completions`` endpoint the server's
+    operator allowed (:mod:`brainlab.endpoint`: off unless ``BRAINLAB_LLM_HOSTS`` is set;
+    loopback or listed hosts only; no redirects); return the reply's text.
 
     Raises
     ------
     LibraryError
-        With a readable message for a bad address, a network failure or an odd reply.
+        Not allowed (saying why), or one message for any failure to get an answer.
     """
-    url = base_url.strip().rstrip("/")
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise LibraryError(_error("endpoint_scheme"))
-    if not url.endswith("/chat/completions"):
-        url += "/chat/completions"
-    body = json.dumps(
-        {"model": model.strip(), "messages": [{"role": "user", "content": prompt}]}
-    ).encode()
-    headers = {"Content-Type": "application/json"}
-    if api_key.strip():
-        headers["Authorization"] = f"Bearer {api_key.strip()}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    from brainlab import endpoint
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            reply = json.loads(resp.read(2_000_000).decode("utf-8", "replace"))
-    except urllib.error.HTTPError as exc:
-        raise LibraryError(_error("endpoint_http", code=exc.code, reason=exc.reason)) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise LibraryError(_error("endpoint_unreachable", error=exc)) from None
-    except json.JSONDecodeError:
-        raise LibraryError(_error("endpoint_not_json")) from None
-    try:
-        return str(reply["choices"][0]["message"]["content"])
-    except (KeyError, IndexError, TypeError):
-        raise LibraryError(_error("endpoint_no_content")) from None
+        return endpoint.ask(base_url, model, prompt, api_key=api_key, timeout=timeout)
+    except endpoint.EndpointError as exc:
+        raise LibraryError(str(exc)) from None

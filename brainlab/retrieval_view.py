@@ -101,11 +101,31 @@ def hit_line(n: int, hit: rt.Hit, w: Words) -> HitLine:
 
 @dataclass(frozen=True)
 class LibraryAnswer:
-    """The grounded answer as shown: its text, whether it abstained, its sources line."""
+    """The grounded answer as shown: its text, whether it abstained, its sources line, and
+    its warnings (pages about another product, pages that disagree)."""
 
     text: str
     abstained: bool
     sources: str
+    notes: tuple[str, ...] = ()
+
+
+def _markers(ns: Sequence[int]) -> str:
+    return ", ".join(f"\\[{n}\\]" for n in ns)
+
+
+def note_text(note: rt.Note, w: Words) -> str:
+    """One warning of the grounded answer in the reader's words (escaped Markdown)."""
+    return say(
+        w,
+        "answer",
+        f"note_{note.kind}",
+        pages=_markers(note.n),
+        asked=escape(note.asked),
+        names=escape(", ".join(note.names)),
+        chosen=_markers([note.chosen]) if note.chosen else "",
+        date=escape(note.date or "—"),
+    )
 
 
 def library_answer(answer: rt.Answer, w: Words) -> LibraryAnswer:
@@ -117,24 +137,64 @@ def library_answer(answer: rt.Answer, w: Words) -> LibraryAnswer:
             for s in answer.sources
         )
         sources = f"{say(w, 'answer', 'sources')}: {listed}"
-    return LibraryAnswer(escape(answer.text), answer.abstained, sources)
+    notes = tuple(note_text(n, w) for n in answer.notes)
+    return LibraryAnswer(escape(answer.text), answer.abstained, sources, notes)
 
 
 def library_box(shown: LibraryAnswer, w: Words) -> str:
-    """The library's box: its name, the answer, the sources (Markdown lines)."""
+    """The library's box: its name, the answer, its warnings, the sources (Markdown lines)."""
     lines = [f"**{say(w, 'answer', 'rag_title')}**", shown.text]
+    lines += [f":small[:orange[{n}]]" for n in shown.notes]
     if shown.sources:
         lines.append(f":small[{shown.sources}]")
     return "  \n".join(lines)
 
 
-def brain_box(answer: str, brain: rt.FineTunedBrain, w: Words) -> str:
-    """The specialist's box: its name, its answer from memory, when it learned."""
+def recall_notes(recall: rt.Recall, brain: rt.FineTunedBrain, w: Words) -> list[str]:
+    """What is wrong with the specialist's answer: a product it never learned, a sentence
+    about another product, a page changed since its training."""
+    out = []
+    if recall.unknown:
+        out.append(
+            say(
+                w,
+                "answer",
+                "brain_unknown",
+                asked=escape(recall.unknown),
+                trained=escape(brain.trained_on),
+            )
+        )
+    elif recall.other:
+        out.append(
+            say(w, "answer", "brain_other", other=escape(recall.other), asked=escape(recall.asked))
+        )
+    if recall.stale_since:
+        out.append(
+            say(
+                w,
+                "answer",
+                "brain_stale",
+                date=escape(recall.stale_since),
+                trained=escape(brain.trained_on),
+            )
+        )
+    return [o for o in out if o]
+
+
+def brain_box(answer: str | rt.Recall, brain: rt.FineTunedBrain, w: Words) -> str:
+    """The specialist's box: its name, its answer from memory, what is wrong with it, when
+    it learned."""
+    recall = answer if isinstance(answer, rt.Recall) else rt.Recall(answer)
     return "  \n".join(
         [
             f"**{say(w, 'answer', 'brain_title')}**",
-            escape(answer),
-            f":small[{brain_note(brain.trained_on, w)}]",
+            escape(recall.text),
+            # The warnings name the training date, so they take the plain note's place.
+            *(
+                [f":small[:orange[{n}]]" for n in notes]
+                if (notes := recall_notes(recall, brain, w))
+                else [f":small[{brain_note(brain.trained_on, w)}]"]
+            ),
         ]
     )
 
@@ -232,3 +292,71 @@ def chunk_header(n: int, words: int, pieces: int, w: Words) -> str:
     """The caption over one chunk in the chunk view."""
     cut = " · cut at 256" if pieces > MAX_WORD_PIECES else ""
     return say(w, "chunks", "header", n=n, words=words, pieces=pieces, cut=cut)
+
+
+# --------------------------------------------------------------------------- hit rates
+
+
+def hit_rate_table(rates: dict[str, rt.HitRate], w: Words) -> dict[str, list[str]]:
+    """Each method's hit rate on the evaluation set as table columns: method, right page
+    first, right page in the first k."""
+    words = page_words("eval")
+    k = next(iter(rates.values())).k if rates else 3
+    col_k = say(w, "eval", "top_k", k=k)
+
+    def rate(hits: int, total: int) -> str:
+        return say(
+            w, "eval", "rate", hits=hits, questions=total, share=hits / total if total else 0
+        )
+
+    return {
+        w(words["method"]): [method_label(m, w) for m in rates],
+        w(words["top1"]): [rate(r.top1, r.questions) for r in rates.values()],
+        col_k: [rate(r.top_k, r.questions) for r in rates.values()],
+    }
+
+
+def hit_rate_figure(rates: dict[str, rt.HitRate], w: Words) -> go.Figure:
+    """Horizontal bars: each method's share of questions with the right page first. All
+    three are ways of retrieving, so all bars take the library's colour; labels tell them
+    apart. The title names the best method (ties: all of them)."""
+    from brainlab.charts import colour, new_figure
+
+    questions = next(iter(rates.values())).questions if rates else 0
+    top = max((r.top1 for r in rates.values()), default=0)
+    best = " and ".join(method_label(m, w) for m, r in rates.items() if r.top1 == top)
+    fig = new_figure(
+        title=say(w, "eval", "chart_title", best=best, hits=top, questions=questions),
+        x_title=say(w, "eval", "chart_x"),
+        height=230,
+        margin={"l": 10, "r": 10, "t": 50, "b": 50},
+    )
+    fig.add_bar(
+        x=[100 * r.top1_rate for r in rates.values()],
+        y=[method_label(m, w) for m in rates],
+        orientation="h",
+        marker_color=colour("rag"),
+        text=[f"{r.top1}/{r.questions}" for r in rates.values()],
+        textposition="inside",
+        hovertemplate="%{y}: %{x:.0f} %<extra></extra>",
+    )
+    fig.update_xaxes(range=[0, 100])
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def miss_lines(rate: rt.HitRate, titles: dict[str, str], w: Words) -> list[str]:
+    """The questions a method got wrong first time: question, expected page, the page it
+    fetched first (escaped Markdown)."""
+    nothing = say(w, "eval", "nothing")
+    return [
+        say(
+            w,
+            "eval",
+            "miss_line",
+            question=escape(q),
+            expected=escape(titles.get(exp, exp)),
+            got=escape(titles.get(got, got)) if got else nothing,
+        )
+        for q, exp, got in rate.misses
+    ]

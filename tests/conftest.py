@@ -29,3 +29,11 @@ def tree(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "content", tmp_path / "content")
     shutil.copytree(ROOT / "pages", tmp_path / "pages")
     return tmp_path / "content"
+
+
+# Workspaces (brainlab/store.py) go to a temporary folder, never the repository's data/:
+# AppTests and the servers the browser tests start inherit it.
+if not os.environ.get("BRAINLAB_TEST_KEEP_DATA_DIR"):
+    import tempfile
+
+    os.environ["BRAINLAB_DATA_DIR"] = tempfile.mkdtemp(prefix="brainlab-ws-")

@@ -75,7 +75,7 @@ def test_curves_stay_hidden_until_the_guess_is_committed():
     open_tab(at, "Inside the network")
     assert not charts(at) and "Commit to a guess first" in texts(at)
     open_tab(at, "People forget too")
-    assert list(charts(at)) == ["Ebbinghaus 1885: memory falls fast, then levels off"]
+    assert list(charts(at)) == ["An analogy: memory decays with time (Ebbinghaus 1885)"]
     # The sliders are there from the start, so the learner can set up the experiment.
     assert at.slider(key="forgetting_steps").value == 300
 

@@ -66,7 +66,7 @@ def test_settings_clamp_and_name_each_strategy_s_own_setting():
     )
     d = Settings()
     assert d.own_setting("replay") == 0.3 and d.own_setting("ewc") == 500.0
-    assert d.own_setting("adapter") == 1.0 and d.own_setting("naive") is None
+    assert d.own_setting("adapter") == 4.0 and d.own_setting("naive") is None
     assert d.seeds == (0, 1, 2)
     assert d.moments() == (300, 375, 450, 525, 600)
 

@@ -155,14 +155,18 @@ at = AppTest.from_file({app!r}, default_timeout=30)
 at.run()
 assert not at.exception, at.exception
 assert at.title[0].value, "the opening lesson has a title"
+# The run only scheduled the load: it starts once the page has painted.
+assert seen == [], seen
+assert preload._timer is not None and preload._timer.is_alive()
+preload._timer.join(10)
 threads = [t.name for t in threading.enumerate()]
 print(seen, "brainlab-embedding-preload" in threads)
 """
 
 
 def test_the_opening_lesson_runs_without_torch_then_starts_the_preload():
-    # A fresh interpreter: app.py's first run imports no torch on the painting thread, then
-    # leaves the load running in its background thread.
+    # A fresh interpreter: app.py's first run imports no torch on the painting thread, and
+    # schedules the load for when the page has painted; then it runs in its own thread.
     code = FIRST_RUN.format(app=str(ROOT / "app.py"))
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -173,3 +177,37 @@ def test_the_opening_lesson_runs_without_torch_then_starts_the_preload():
         check=True,
     ).stdout.strip()
     assert out.splitlines()[-1] == "[[]] True"
+
+
+def test_after_run_waits_for_the_paint_then_starts_once(monkeypatch):
+    fake = loader_with(FakeEncoderFactory())
+    monkeypatch.setattr(preload, "_EMBEDDING", fake)
+    monkeypatch.setattr(preload, "_BACKGROUND", True)
+    monkeypatch.setattr(preload, "_timer", None)
+    # A session's first run: the load is scheduled, not started.
+    assert preload.after_run(first=True, delay=0.3) is True
+    assert not fake.started
+    assert preload.after_run(first=True, delay=0.3) is False  # one timer per process
+    deadline = time.monotonic() + 5
+    while not fake.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert fake.started
+    # Later runs find it started: nothing starts twice.
+    assert preload.after_run(first=False) is False
+    fake.steps[1].run.gate.set()
+    fake.wait(5)
+    assert fake.runs == 1
+
+
+def test_a_second_run_starts_the_load_at_once(monkeypatch):
+    fake = loader_with(FakeEncoderFactory())
+    monkeypatch.setattr(preload, "_EMBEDDING", fake)
+    monkeypatch.setattr(preload, "_BACKGROUND", True)
+    monkeypatch.setattr(preload, "_timer", None)
+    assert preload.after_run(first=True, delay=60) is True  # the paint timer is pending
+    assert preload.after_run(first=False) is True  # a click: the page has long painted
+    assert fake.started
+    fake.steps[1].run.gate.set()
+    fake.wait(5)
+    preload._timer.cancel()
+    assert fake.runs == 1

@@ -154,7 +154,7 @@ def test_the_references_page_lists_every_entry_with_its_anchor_and_pages():
     for ref in REFS:
         assert ref.url in body and ref.date in body
     # Each entry links to the pages that use it.
-    links = [p.proto.page for p in at.get("page_link")]
+    links = [p.proto.page for p in at.main.get("page_link")]
     assert len(links) == sum(len(r.used_by) for r in REFS)
 
 

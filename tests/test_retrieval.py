@@ -4,7 +4,6 @@ brain; and (marked ``model``) dense-vs-lexical behaviour with the real MiniLM.""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import zlib
@@ -460,25 +459,12 @@ def test_pca_of_a_single_point_does_not_fail():
     assert rt.project(np.ones(4), mean, comps).tolist() == [[0.0, 0.0]]
 
 
-def test_endpoint_is_called_only_with_a_valid_address(monkeypatch):
-    sent = {}
-
-    class Reply(io.BytesIO):
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *a):
-            return False
-
-    def fake_urlopen(request, timeout):
-        sent["url"] = request.full_url
-        sent["body"] = json.loads(request.data)
-        return Reply(json.dumps({"choices": [{"message": {"content": "Hi [1]"}}]}).encode())
-
-    monkeypatch.setattr(rt.urllib.request, "urlopen", fake_urlopen)
-    assert rt.ask_endpoint("http://localhost:11434/v1/", "llama3", "PROMPT") == "Hi [1]"
-    assert sent["url"] == "http://localhost:11434/v1/chat/completions"
-    assert sent["body"]["messages"][0]["content"] == "PROMPT"
+def test_endpoint_is_off_unless_allowed(monkeypatch):
+    # The endpoint's rules are tested against real loopback servers in test_endpoint.py.
+    monkeypatch.delenv("BRAINLAB_LLM_HOSTS", raising=False)
+    with pytest.raises(LibraryError, match="off on this server"):
+        rt.ask_endpoint("http://localhost:11434/v1/", "llama3", "PROMPT")
+    monkeypatch.setenv("BRAINLAB_LLM_HOSTS", "loopback")
     with pytest.raises(LibraryError, match="http"):
         rt.ask_endpoint("file:///etc/passwd", "m", "p")
 

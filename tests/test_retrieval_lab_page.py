@@ -147,8 +147,11 @@ def test_editing_a_document_changes_the_answer_but_not_the_brain_until_retrain(a
 
 def test_adding_a_document_answers_a_new_question(at):
     ask(at, "How much is the Z900 robot lawn mower?")
-    assert "Z900" not in rag_answer(at)
+    # No page is about the Z900: the library says so instead of quoting another product.
+    assert "No fetched page is about Z900" in rag_answer(at)
+    assert "Sources:" not in rag_answer(at)
     before = brain_answer(at)
+    assert "Not in its training (2025-01-31): it learned no page on Z900" in before
     at.selectbox(key="retrieval_edit_doc").set_value("__new__").run()
     at.text_input(key="retrieval_form_title").set_value("Brightfield Z900 robot lawn mower")
     at.text_area(key="retrieval_form_text").set_value(
@@ -159,11 +162,15 @@ def test_adding_a_document_answers_a_new_question(at):
     assert any("Added" in c.value and "for this document only" in c.value for c in at.caption)
     assert "The Z900 robot lawn mower" in rag_answer(at)
     assert "Brightfield Z900 robot lawn mower" in rag_answer(at)  # cited as a source
-    assert brain_answer(at) == before and "Z900" not in before
+    assert "No fetched page" not in rag_answer(at)
+    # The brain's sentence is unchanged: it still never learned the Z900.
+    assert brain_answer(at).split("\n")[1] == before.split("\n")[1]
+    assert "Not in its training" in brain_answer(at)
     # Reset (in the tab of the whole library) brings the original library back.
     open_tab(at, "The whole library")
     at.button(key="retrieval_reset").click().run()
-    assert "Z900" not in rag_answer(at)
+    assert "No fetched page is about Z900" in rag_answer(at)
+    assert "The Z900 robot lawn mower" not in rag_answer(at)
 
 
 def test_validation_and_script_shown_as_text(at):
@@ -312,3 +319,40 @@ def test_a_shared_link_reproduces_the_question_settings_and_fetched_pages(at):
     fresh = run_page("retrieval_lab", timeout=TIMEOUT)
     assert fetched(fresh) != pages
     assert fresh.text_input(key="retrieval_query").value == "How much does the K210 kettle cost?"
+
+
+def test_a_page_about_another_product_is_flagged_and_the_stale_brain_marked(at):
+    ask(at, "How much does the K220 kettle cost?")
+    # Dense search ranks the K210's page first; the answer quotes the K220's and says why.
+    assert "Price: 59 euros. [2]" in rag_answer(at)
+    assert "44 euros" not in rag_answer(at)
+    assert "⚠ Left out [1]: about K210, not K220." in rag_answer(at)
+    ask(at, "How much does the K300 cost?")
+    assert "No fetched page is about K300" in rag_answer(at)
+    at.selectbox(key="retrieval_edit_doc").set_value("__new__").run()
+    at.text_input(key="retrieval_form_title").set_value("Brightfield K300 kettle")
+    at.text_area(key="retrieval_form_text").set_value(
+        "The K300 is a 1.8 litre smart kettle. Product code: BF-K300. Price: 79 euros."
+    )
+    save(at)
+    assert "Price: 79 euros. [1]" in rag_answer(at)
+    assert "49 euros" not in rag_answer(at) and "⚠" not in rag_answer(at)
+    brain = brain_answer(at)
+    assert "Not in its training (2025-01-31): it learned no page on K300" in brain
+    assert "Out of date" in brain
+
+
+def test_the_hit_rate_tab_shows_each_method_measured_on_the_evaluation_set(at):
+    from brainlab import retrieval as rt
+
+    open_tab(at, "Hit rates")
+    table = at.dataframe[0].value  # the only table in this tab
+    assert list(table.iloc[:, 0]) == ["Meaning", "Words", "Both"]
+    # The same numbers the real retriever gives now (not a copy of them).
+    rates = rt.hit_rates(rt.Retriever(rt.load_library()), k=3)
+    n = len(rt.load_eval_set())
+    for row, method in zip(table.itertuples(index=False), rt.METHODS, strict=True):
+        assert row[1].startswith(f"{rates[method].top1} of {n} (")
+        assert row[2].startswith(f"{rates[method].top_k} of {n} (")
+    assert any("content/retrieval_eval.toml" in c.value for c in at.caption)
+    assert any("Questions where the first page was wrong (Words)" in e.label for e in at.expander)

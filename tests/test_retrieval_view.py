@@ -170,3 +170,24 @@ def test_map_legend_and_hover_text_from_a_library_are_not_html():
     drawn += [str(t.hovertemplate) for t in fig.data]
     assert any("&lt;a href" in d for d in drawn)
     assert not any("<a " in d or "<img" in d or "<b>" in d for d in drawn), drawn
+
+
+def test_hit_rate_table_figure_and_misses_come_from_the_rates():
+    rates = {
+        "dense": rt.HitRate("dense", 4, 3, 4, 3, (("q?", "a", "b"),)),
+        "lexical": rt.HitRate("lexical", 4, 2, 3, 3, (("q?", "a", ""), ("r?", "b", "a"))),
+        "hybrid": rt.HitRate("hybrid", 4, 3, 4, 3, (("q?", "a", "b"),)),
+    }
+    w = Words()
+    table = view.hit_rate_table(rates, w)
+    assert list(table.values()) == [
+        ["Meaning", "Words", "Both"],
+        ["3 of 4 (75%)", "2 of 4 (50%)", "3 of 4 (75%)"],
+        ["4 of 4 (100%)", "3 of 4 (75%)", "4 of 4 (100%)"],
+    ]
+    assert list(table)[2] == "In the first 3"
+    fig = view.hit_rate_figure(rates, w)
+    assert fig.layout.title.text == "Meaning and Both: right page first, 3 of 4"
+    assert [t for t in fig.data[0].text] == ["3/4", "2/4", "3/4"]
+    lines = view.miss_lines(rates["lexical"], {"a": "Page A", "b": "Page B"}, w)
+    assert lines == ["“q?”: expected Page A, got nothing", "“r?”: expected Page B, got Page A"]

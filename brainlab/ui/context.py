@@ -159,3 +159,22 @@ def vocab() -> str:
 def presenter_mode() -> bool:
     """Whether presenter mode (large text for a projector) is on."""
     return words().presenter
+
+
+def _named_controls(param: str) -> tuple[str, ...]:
+    from brainlab import lessons
+
+    allowed = {c.key for c in lessons.load_controls()}
+    return lessons.parse_keys(str(st.query_params.get(param, "")), allowed)
+
+
+def hidden_controls() -> tuple[str, ...]:
+    """The controls a teacher's lesson hides (``?hide=key,key``; only content/builder.toml's)."""
+    return _named_controls("hide")
+
+
+def locked(*keys: str) -> bool:
+    """Whether a teacher's lesson locks (``?lock=``) or hides any of ``keys``: the control is
+    then drawn disabled, at the value the lesson's address gives it."""
+    named = {*_named_controls("lock"), *hidden_controls()}
+    return any(k in named for k in keys)

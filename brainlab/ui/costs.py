@@ -22,7 +22,7 @@ charts use its last good value meanwhile.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,16 +32,21 @@ import streamlit as st
 from brainlab import cost_view as view
 from brainlab import costs
 from brainlab.content import Lesson
+from brainlab.editor_state import clean_edits
+from brainlab.ui import workspace
 from brainlab.ui.context import words
 from brainlab.ui.stage import stepper
+from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, md, page_header
-from brainlab.words import Words
+from brainlab.words import Words, escape
 
 STATE = "cost_state"
 PRESET = "cost_preset"
 COMPARE_A, COMPARE_B = "cost_compare", "cost_against"
 TABS = "cost_tabs"
 DEFAULTS = "defaults"
+#: Largest assumptions CSV, in MB (the uploader's limit, checked again on the server).
+CSV_MB = 1
 
 #: Quick sliders: widget key -> (assumption key, label word, help word, steps).
 QUICK_STEPS: dict[str, tuple[str, str, str, tuple[float, ...]]] = {
@@ -97,6 +102,7 @@ class CostState:
     upload_seen: str | None = None
     import_note: tuple[str, str] | None = None  # ("ok" or "error", the message)
     last_good: dict[str, float] = field(default_factory=dict)
+    edit_note: str = ""  # what the server dropped from the last table edit
 
     @property
     def editor_key(self) -> str:
@@ -122,10 +128,48 @@ class CostState:
 
 
 def state() -> CostState:
-    """The lab's state in this session (created on first use)."""
+    """The lab's state in this session (created on first use, from the reader's workspace
+    when it holds a table)."""
     if STATE not in st.session_state:
-        st.session_state[STATE] = CostState()
+        st.session_state[STATE] = _restored() or CostState()
     return st.session_state[STATE]
+
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py).
+SAVED = "costs"
+
+
+def _plain(value: Any) -> Any:
+    """A table value as JSON can hold it: a finite number, text, or None (a cleared cell)."""
+    if isinstance(value, str) or value is None:
+        return value
+    x = _number(value)
+    return x
+
+
+def _snapshot(s: CostState) -> dict[str, Any]:
+    return {
+        "values": {k: _plain(v) for k, v in s.values.items()},
+        "sources": {k: str(v) for k, v in s.sources.items()},
+        "preset": s.preset_seen,
+    }
+
+
+def _restored() -> CostState | None:
+    saved = workspace.load(SAVED)
+    if not isinstance(saved, dict) or not isinstance(saved.get("values"), dict):
+        return None
+    known = list(costs.default_assumptions()["key"])
+    values = {k: saved["values"].get(k) for k in known if k in saved["values"]}
+    if len(values) != len(known):
+        return None  # saved by another version of the table: start from the defaults
+    sources = saved.get("sources") if isinstance(saved.get("sources"), dict) else {}
+    preset = saved.get("preset")
+    s = CostState(values=values, sources={k: str(v) for k, v in sources.items()})
+    s.preset_seen = preset if isinstance(preset, str) else None
+    if s.preset_seen is not None:
+        st.session_state.setdefault(PRESET, s.preset_seen)
+    return s
 
 
 def _scenario_table(name: str) -> pd.DataFrame:
@@ -156,17 +200,21 @@ def _reconcile(s: CostState, preset: str) -> None:
         s.load(_scenario_table(preset))
         s.preset_seen = preset
 
-    # Table edits: edited_rows of the current table, by row position.
+    # Table edits: edited_rows of the current table, by row position, checked on the
+    # server (the browser's limits can be bypassed; see brainlab/editor_state.py).
     keys = list(s.values)
-    edits = st.session_state.get(s.editor_key)
-    if isinstance(edits, Mapping):
-        for row, change in (edits.get("edited_rows") or {}).items():
-            try:
-                key = keys[int(row)]
-            except (ValueError, IndexError):
-                continue
-            if isinstance(change, Mapping) and "value" in change:
-                s.values[key] = change["value"]
+    try:
+        raw = st.session_state.get(s.editor_key)
+    except Exception:  # a message Streamlit itself cannot read back
+        raw = "unreadable"
+    edits = clean_edits(raw, n_rows=len(keys), editable=("value",))
+    for row, change in edits.rows.items():
+        s.values[keys[row]] = change["value"]
+    if not edits.clean:
+        # A fresh table (new key): Streamlit never draws the crafted state, which it
+        # would raise on; what was allowed is already in ``values``.
+        s.version += 1
+        s.edit_note = ", ".join(edits.rejected)
 
     # Slider moves since the last run win over the table and rebuild it.
     for widget, (key, *_rest) in QUICK_STEPS.items():
@@ -295,6 +343,11 @@ def assumptions_table(s: CostState, table: pd.DataFrame, w: Words) -> None:
     """The open assumptions table: every value editable, each with its unit and source."""
     shown = table.copy()
     shown["value"] = pd.Series([_number(v) for v in shown["value"]], dtype="float64")
+    if s.edit_note:
+        # The note quotes row names from the browser's message: escaped, shown as text.
+        note = view.say(w, "controls", "edit_rejected", parts=escape(s.edit_note))
+        st.warning(note, icon=":material/block:")
+        s.edit_note = ""
     st.data_editor(
         shown,
         key=s.editor_key,
@@ -328,7 +381,7 @@ def files(s: CostState, table: pd.DataFrame, w: Words) -> None:
             type=["csv"],
             key="cost_import",
             help=view.say(w, "controls", "import_help"),
-            max_upload_size=1,
+            max_upload_size=CSV_MB,
         )
     _import(s, upload, w)
     if s.import_note:
@@ -348,6 +401,10 @@ def _import(s: CostState, upload: Any, w: Words) -> None:
         return
     s.upload_seen = upload.file_id
     name = str(upload.name)
+    if too_big(upload, CSV_MB):  # max_upload_size is only checked in the browser
+        problem = view.say(w, "controls", "too_big", size=size_mb(upload), limit=CSV_MB)
+        s.import_note = ("error", view.import_note("error", name, w, problems=[problem]))
+        return
     table, problems = costs.from_csv(upload.getvalue())
     if table is None:
         s.import_note = ("error", view.import_note("error", name, w, problems=problems))
@@ -431,6 +488,8 @@ def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
         if tab.open:
             with tab:
                 _tab(page, section_id, s, c, a, b)
+    # Saved once per run of the stage, only when it changed (one transaction).
+    workspace.save(SAVED, _snapshot(s))
 
 
 def page_words_tabs(w: Words) -> dict[str, str]:

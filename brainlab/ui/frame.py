@@ -6,6 +6,9 @@ rerun's one :class:`~brainlab.words.Words` value, which pages read with ``ui.wor
 
 from __future__ import annotations
 
+import base64
+import functools
+import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -13,6 +16,7 @@ import streamlit as st
 
 from brainlab import share
 from brainlab.content import LANGUAGES, VOCABULARIES, load_site, load_toml
+from brainlab.ui import workspace
 from brainlab.ui.context import (
     LANG_SWITCH_KEY,
     PRESENTER_KEY,
@@ -22,6 +26,7 @@ from brainlab.ui.context import (
     choose_language,
     chosen_language,
     frame_begins,
+    hidden_controls,
     keep_language_in_address,
     presenter_mode,
     set_words,
@@ -32,33 +37,91 @@ from brainlab.words import Words
 
 __all__ = ["draw_sidebar", "presenter_mode", "vocab"]
 
-# Presenter mode: the one custom CSS block in the app (STYLE.md habit 10). It scales text,
-# headings, captions and widgets up for a projector and uses the screen's full width;
-# colours stay Streamlit's own. Chart text is scaled by the figures themselves.
+# Presenter mode: the one custom CSS block in the app (STYLE.md habit 10). Every text of the
+# main area is drawn at least 1.4x its normal size (measured by benchmarks/presenter.py:
+# body 17 -> 24 px, captions, labels and buttons 14.9 -> 21 px, the page title 46.8 ->
+# 66 px), on the screen's full width with less padding, so one step fits a 1280x720
+# projector. Colours stay Streamlit's own. Chart text is scaled by the figures themselves
+# (widgets.chart), diagrams by the width they are drawn at. The secondary parts a stage
+# can do without on a projector carry a ``present_hide`` key and are not shown.
 _PRESENTER_CSS = """
 <style>
-/* Presenter mode: everything at least 1.4x larger for the back row of a classroom. */
-[data-testid="stMain"] { font-size: 1.5rem; }
-[data-testid="stMain"] h1 { font-size: 3.4rem; }
-[data-testid="stMain"] h2 { font-size: 2.6rem; }
-[data-testid="stMain"] h3 { font-size: 2.1rem; }
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] td,
-[data-testid="stMain"] th, [data-testid="stMain"] label,
-[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.5rem; }
-[data-testid="stMain"] .block-container { max-width: 100%; }
+[data-testid="stMain"] .block-container {
+  max-width: 100%; padding: 2.25rem 1.25rem 2rem 1.25rem;
+}
+[data-testid="stMain"] { font-size: 24px; }
+[data-testid="stMain"] h1 { font-size: 66px; padding: 0 0 0.25rem 0; }
+[data-testid="stMain"] h2 { font-size: 50px; }
+[data-testid="stMain"] h3 { font-size: 40px; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] td,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] th { font-size: 24px; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p,
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p,
+[data-testid="stMain"] button p, [data-testid="stMain"] button,
+[data-testid="stMain"] [data-baseweb="tab"] p,
+[data-testid="stMain"] [data-testid="stSliderThumbValue"],
+[data-testid="stMain"] [data-testid="stSliderTickBarMin"],
+[data-testid="stMain"] [data-testid="stSliderTickBarMax"],
+[data-testid="stMain"] [data-testid="stImageCaption"],
+[data-testid="stMain"] input, [data-testid="stMain"] textarea,
+[data-testid="stMain"] [data-baseweb="select"] div,
+[data-testid="stMain"] code { font-size: 21px; }
+[data-testid="stMain"] [class*="st-key-present_hide"] { display: none; }
 </style>
 """
+
+# Always on, and only from names the app itself defines: the hidden twins of the step
+# card's buttons that answer a presentation clicker (stage.CLICKER_PREFIX), and the
+# controls a teacher's lesson hides (only content/builder.toml's keys, checked in
+# context.hidden_controls, so the address cannot write CSS).
+_HIDE_CSS = "<style>{rules} {{ display: none; }}</style>"
+
+
+def _hide_css() -> str:
+    from brainlab.ui.stage import CLICKER_PREFIX
+
+    selectors = [f'[class*="st-key-{CLICKER_PREFIX}"]']
+    selectors += [f".st-key-{key}" for key in hidden_controls()]
+    return _HIDE_CSS.format(rules=", ".join(selectors))
+
+
+#: ``?present=1``: the short address of presenter mode (the toggle's own is ``?presenter=true``).
+PRESENT_ALIAS = "present"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _presenter_from_url() -> bool:
+    """Whether the address asks for presenter mode (``?presenter=true`` or ``?present=1``)."""
+    params = st.query_params
+    return any(str(params.get(k, "")).lower() in _TRUE for k in (PRESENTER_KEY, PRESENT_ALIAS))
 
 
 def page_config() -> None:
     """Wide layout (every lab is a stage) and the app's icon; no title: each page names its tab.
 
-    Also reads the rerun's language first, so the menu's page titles are in it."""
+    Also reads the rerun's language first, so the menu's page titles are in it. In presenter
+    mode the sidebar starts collapsed: the stage gets the screen's full width."""
     begin_language()
+    # Any image icon makes Streamlit import numpy (~150 ms, the first paint's largest extra
+    # cost over a bare app), so a process that has not imported it yet paints first and
+    # sets the icon on the next run; by then the background load has imported numpy.
+    icon = _favicon() if "numpy" in sys.modules else None
     st.set_page_config(
-        page_icon=str(Path(__file__).resolve().parents[2] / "assets" / "favicon.png"),
+        page_icon=icon,
         layout="wide",
+        initial_sidebar_state="collapsed" if _presenter_from_url() else "auto",
     )
+
+
+@functools.cache
+def _favicon() -> str:
+    """assets/favicon.png as a data URL: Streamlit passes one through as it is, where a
+    file path goes through PIL on every session's first run (~80 ms)."""
+    data = (Path(__file__).resolve().parents[2] / "assets" / "favicon.png").read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def app_pages() -> list[st.Page]:
@@ -84,11 +147,18 @@ def draw_sidebar() -> Words:
     Call once per rerun, from ``app.py``.
     """
     words = load_toml("ui.toml")["sidebar"]
+    workspace.begin()  # first: the labs load this session's work from it
+    if PRESENT_ALIAS in st.query_params:
+        # ``?present=1`` turns the toggle on once; the toggle then keeps it in the address.
+        if str(st.query_params[PRESENT_ALIAS]).lower() in _TRUE:
+            st.session_state[PRESENTER_KEY] = True
+        del st.query_params[PRESENT_ALIAS]
     with st.sidebar:
         # Presenter mode's class address goes on top, in view on a 720 px projector; it
         # is filled in below, once the presenter switch has been read.
         class_slot = st.container()
         share_panel()  # first: its panel opens downwards and needs the room below
+        guided_link()
         st.segmented_control(
             words["vocab_label"],
             options=list(VOCABULARIES),
@@ -128,10 +198,29 @@ def draw_sidebar() -> Words:
             class_address()
     with st.sidebar:
         sidebar_score()  # the running checkpoint score (issue 6)
+        workspace.panel()  # where the work is kept; start fresh; share a copy (issue 10)
         st.caption(words["footer"])
+    st.html(_hide_css())
     if value.presenter:
         st.html(_PRESENTER_CSS)
     return value
+
+
+def guided_link() -> None:
+    """The sidebar's way into the guided lesson: one walk through the whole app."""
+    from brainlab import lessons
+
+    words = load_toml("ui.toml")["lesson"]
+    first = lessons.load_guided().steps[0]
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k in (VOCAB_KEY, PRESENTER_KEY)}
+    st.page_link(
+        next(p.script for p in load_site() if p.slug == first.page),
+        label=words["guided_link"],
+        icon=":material/school:",
+        help=words["guided_help"],
+        query_params={**keep, lessons.LESSON_PARAM: lessons.GUIDED, lessons.TOUR_STEP_PARAM: "1"},
+        width="stretch",
+    )
 
 
 # --------------------------------------------------------------------------- sharing
@@ -188,7 +277,9 @@ def current_query() -> list[tuple[str, str]]:
 
 def current_link() -> str:
     """The full link to the current view: page address and the current query string."""
-    return share.view_link(page_address(), current_query())
+    # Never the workspace id: it gives write access to the sender's work.
+    query = [(k, v) for k, v in current_query() if k not in workspace.PRIVATE_PARAMS]
+    return share.view_link(page_address(), query)
 
 
 def _qr(text: str, width: int, alt: str, caption: str | None = None) -> None:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from brainlab import quiz
 from brainlab.content import ContentError, Lesson, load_toml, render
+from brainlab.ui import workspace
 from brainlab.ui.context import vocab
 
 #: Session-state key of the reader's answers: {"page/id": option index}.
@@ -31,8 +32,19 @@ def _widget_key(question: quiz.Question) -> str:
 
 def answers() -> dict[str, int]:
     """The reader's answers so far (question key -> chosen option index)."""
+    if ANSWERS_KEY not in st.session_state:  # a new session: the workspace's answers
+        saved = workspace.load(SAVED)
+        st.session_state[ANSWERS_KEY] = (
+            {str(k): int(v) for k, v in saved.items() if isinstance(v, int)}
+            if isinstance(saved, dict)
+            else {}
+        )
     stored = st.session_state.get(ANSWERS_KEY)
     return stored if isinstance(stored, dict) else {}
+
+
+#: The workspace's name for the checkpoint answers (brainlab/ui/workspace.py).
+SAVED = "quiz"
 
 
 def _record(question: quiz.Question) -> None:
@@ -44,11 +56,13 @@ def _record(question: quiz.Question) -> None:
     else:
         stored[question.key] = int(value)
     st.session_state[ANSWERS_KEY] = stored
+    workspace.save(SAVED, stored)
 
 
 def _reset() -> None:
     """``on_click`` of the reset button: forget every answer on every page."""
     st.session_state[ANSWERS_KEY] = {}
+    workspace.save(SAVED, {})
     try:
         questions = quiz.load_questions()
     except ContentError:

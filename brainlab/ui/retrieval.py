@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -22,8 +22,10 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
+from brainlab.ui import workspace
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
+from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, page_header
 from brainlab.words import Words
 
@@ -43,6 +45,8 @@ MIN_SIM_BY_LANGUAGE = {"en": MIN_SIM, "zh": 0.86}
 #: the answers under it stay where they are when the reader switches between the two.
 SLOT_HEIGHT = 240
 SLOT_KEY = "retrieval_slot"
+#: Largest library file, in MB: 300 documents of 5,000 characters are ~1.6 MB of JSON.
+LIBRARY_MB = 2
 
 # The escape of user text lives in the pure view module; kept here under its old name.
 escape = view.escape
@@ -83,6 +87,10 @@ class Lab:
     step: str = ""
     #: Whether a shared link's chunking has been read (once per session).
     url_read: bool = False
+    #: An imported library waiting to be indexed (under a progress bar with a cancel
+    #: button), and its file name, escaped; the current library stays until it is ready.
+    pending: list[rt.Doc] | None = None
+    pending_name: str = ""
     #: The library's language: "en", or "zh" (the Chinese library, searched in Chinese).
     language: str = "en"
 
@@ -116,10 +124,65 @@ def _fresh_lab() -> Lab:
 
 
 def lab() -> Lab:
-    """This session's lab, created on first use (needs the model: call under a status)."""
+    """This session's lab, created on first use (needs the model: call under a status):
+    from the reader's workspace when it holds one, else fresh (one lab per language)."""
     if _state_key() not in st.session_state:
-        st.session_state[_state_key()] = _fresh_lab()
+        st.session_state[_state_key()] = _restored_lab() or _fresh_lab()
     return st.session_state[_state_key()]
+
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py).
+SAVED = "retrieval"
+
+
+def _saved_key() -> str:
+    # The Chinese lab's work is kept apart from the English one's, as in the session.
+    language = _language()
+    return SAVED if language == "en" else f"{SAVED}_{language}"
+
+
+def _snapshot(current: Lab) -> dict[str, Any]:
+    """What the workspace keeps of the lab: the library, the brain's snapshot, the settings."""
+    return {
+        "library": [asdict(d) for d in current.library],
+        "brain": {
+            "trained_on": current.brain.trained_on,
+            "docs": [asdict(d) for d in current.brain.docs],
+        },
+        "spent_dollars": current.spent_dollars,
+        "spent_hours": current.spent_hours,
+        "min_sim": current.min_sim,
+        "chunk_size": current.chunk_size,
+        "chunk_overlap": current.chunk_overlap,
+    }
+
+
+def _restored_lab() -> Lab | None:
+    saved = workspace.load(_saved_key())
+    if not isinstance(saved, dict):
+        return None
+    try:
+        library = [rt.Doc(**d) for d in saved["library"]]
+        brain_docs = [rt.Doc(**d) for d in saved["brain"]["docs"]]
+        language = _language()
+        brain = rt.FineTunedBrain.train(
+            brain_docs,
+            str(saved["brain"]["trained_on"]),
+            encoder=shared_encoder(language),
+            language=language,
+        )
+        return Lab(
+            library=library,
+            brain=brain,
+            spent_dollars=float(saved["spent_dollars"]),
+            spent_hours=float(saved["spent_hours"]),
+            min_sim=float(saved["min_sim"]),
+            chunk_size=int(saved["chunk_size"]),
+            chunk_overlap=int(saved["chunk_overlap"]),
+            language=language,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # an unreadable save: start fresh (the stored value is kept)
 
 
 def load_model() -> None:
@@ -269,6 +332,8 @@ def retriever(settings: Settings) -> rt.Retriever:
     """This session's index at the chosen chunking (rebuilt only when chunking changes;
     the shared embedding cache makes a rebuild to an earlier setting free)."""
     current = lab()
+    if current.pending is not None:
+        _index_import(current, settings)
     r = current.retriever
     if r is None or (r.chunk_size, r.chunk_overlap) != (
         settings.chunk_size,
@@ -284,6 +349,53 @@ def retriever(settings: Settings) -> rt.Retriever:
             )
         current.retriever = r
     return r
+
+
+def _index_import(current: Lab, settings: Settings) -> None:
+    """Index an imported library batch by batch under a progress bar with a cancel button;
+    swap it in only when it is ready. Cancel stops the run at the next batch (a click
+    interrupts the running script), and the library stays as it was."""
+    u = words("update")
+    docs, name = current.pending or [], current.pending_name
+    holder = st.empty()
+    with holder.container():
+        bar = st.progress(0.0, text=u["import_progress"].format(name=name, done=0, total="…"))
+        st.button(
+            u["import_cancel"],
+            key="retrieval_import_cancel",
+            on_click=_cancel_import,
+            help=u["import_cancel_help"],
+            icon=":material/cancel:",
+        )
+
+        def report(done: int, total: int) -> None:
+            text = u["import_progress"].format(name=name, done=done, total=total)
+            bar.progress(min(1.0, done / max(total, 1)), text=text)
+
+        try:
+            r = rt.Retriever(
+                docs,
+                encoder=shared_encoder(current.language),
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+                language=current.language,
+                progress=report,
+            )
+        except rt.LibraryError as exc:
+            current.pending = None
+            notice("error", u["import_error"].format(name=name, error=escape(str(exc))))
+            holder.empty()
+            return
+    holder.empty()
+    current.library, current.retriever, current.pending = docs, r, None
+    notice("success", u["imported"].format(n=len(docs), name=name))
+
+
+def _cancel_import() -> None:
+    current = lab()
+    if current.pending is not None:
+        notice("info", words("update")["import_cancelled"].format(name=current.pending_name))
+    current.pending = None
 
 
 def _chunking(current: Lab, w: Words) -> tuple[int, int, str]:
@@ -319,7 +431,10 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
     """The library's grounded answer with its sources, and the stale specialist's, one
     compact box each (blue: the library; orange: the specialist), the retrain button beside."""
     current = lab()
-    answer = rt.grounded_answer(question, hits, settings.min_sim)
+    index = current.retriever
+    answer = rt.grounded_answer(
+        question, hits, settings.min_sim, docs=index.docs if index is not None else None
+    )
     shown = view.library_answer(answer, w)
     with st.container(key="retrieval_rag_answer"):
         st.info(
@@ -328,7 +443,11 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
         )
     with st.container(key="retrieval_brain_answer"):
         st.warning(
-            view.brain_box(current.brain.answer(question, settings.min_sim), current.brain, w),
+            view.brain_box(
+                current.brain.recall(question, settings.min_sim, library=current.library),
+                current.brain,
+                w,
+            ),
             icon=":material/psychology:",
         )
     show_notices("answer")
@@ -520,6 +639,7 @@ def stage(page: Lesson) -> None:
             error = escape(str(exc))[:300]
             st.error(say(words("update")["index_failed"], error=error))
             library_panel(w)
+            workspace.save(_saved_key(), _snapshot(current))
             return
         labels = [view.say(w, "stage", "hits_title"), view.say(w, "stage", "edit_title")]
         # Arriving on the step about editing opens the edit panel's tab; leaving it, the
@@ -536,11 +656,13 @@ def stage(page: Lesson) -> None:
             edit_panel(hits, w)
         answers(question, hits, settings, w)
     tabs_below(index, question, hits, settings, problem, w)
+    # Saved once per run, and only when it changed (one transaction in the workspace).
+    workspace.save(_saved_key(), _snapshot(current))
 
 
 # --------------------------------------------------------------------------- the tabs below
 
-TABS = ("prompt", "compare", "map", "chunks", "library", "retrain", "llm")
+TABS = ("prompt", "compare", "eval", "map", "chunks", "library", "retrain", "llm")
 
 
 def tabs_below(
@@ -560,6 +682,9 @@ def tabs_below(
     if tabs["compare"].open:
         with tabs["compare"]:
             compare_view(r, question, settings, w)
+    if tabs["eval"].open:
+        with tabs["eval"]:
+            eval_view(settings, w)
     if tabs["map"].open:
         with tabs["map"]:
             map_view(r, question, settings, w)
@@ -650,6 +775,61 @@ def compare_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -
         args=("min_sim", "retrieval_min_sim"),
     )
     st.caption(view.say(w, "tabs", "min_sim_caption"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _hit_rates(
+    chunk_size: int, chunk_overlap: int, k: int, eval_mtime: float, language: str = "en"
+) -> dict:
+    """Each method's hit rate on the language's labelled questions over its shipped
+    library, by the real retriever at this chunking (cached per chunking, language and eval
+    file version)."""
+    del eval_mtime  # part of the cache key only: an edited eval file is scored again
+    library = rt.load_library(rt.library_path(language))
+    r = rt.Retriever(
+        library,
+        encoder=shared_encoder(language),
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        language=language,
+    )
+    return rt.hit_rates(r, rt.load_eval_set(rt.eval_path(language), library), k=k)
+
+
+def eval_view(settings: Settings, w: Words) -> None:
+    """Each method's hit rate on the labelled test questions, measured now, with the
+    questions each one got wrong."""
+    language = _language()
+    library = rt.load_library(rt.library_path(language))
+    questions = len(rt.load_eval_set(rt.eval_path(language), library))
+    k = 3
+    st.caption(view.say(w, "eval", "intro", questions=questions, k=k))
+    with st.spinner(view.say(w, "eval", "computing", questions=questions)):
+        rates = _hit_rates(
+            settings.chunk_size,
+            settings.chunk_overlap,
+            k,
+            rt.eval_path(language).stat().st_mtime,
+            language,
+        )
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        chart(
+            view.hit_rate_figure(rates, w),
+            key="retrieval_eval_chart",
+            alt=view.say(w, "eval", "alt"),
+        )
+    with right, st.container(key="retrieval_eval_table"):
+        st.dataframe(view.hit_rate_table(rates, w), hide_index=True)
+    st.caption(
+        view.say(w, "eval", "explain", size=settings.chunk_size, overlap=settings.chunk_overlap)
+    )
+    titles = {d.id: d.title for d in library}
+    for method, rate in rates.items():
+        if rate.misses:
+            label = view.say(w, "eval", "misses", method=view.method_label(method, w))
+            with st.expander(label):
+                st.markdown("  \n".join(view.miss_lines(rate, titles, w)))
 
 
 def map_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> None:
@@ -774,8 +954,16 @@ def retrain_view(w: Words) -> None:
 
 def llm_panel(prompt: str) -> None:
     """The optional OpenAI-compatible endpoint: off by default, never needed."""
+    from brainlab import endpoint
+
     w = words("llm")
     st.caption(say(w["title"]))
+    allowed = endpoint.policy()
+    if allowed is None:  # only the server's operator can turn it on (SSRF: see endpoint.py)
+        st.caption(w["disabled"].format(variable=endpoint.ENV_HOSTS))
+        return
+    hosts = escape(allowed.describe(loopback_name=w["loopback"]))
+    st.caption(w["allowed"].format(hosts=hosts))
     on = st.toggle(w["toggle"], key="retrieval_llm_on", help=w["toggle_help"])
     if not on:
         st.caption(w["off"])
@@ -831,15 +1019,19 @@ def _import() -> None:
     if upload is None:
         return
     name = escape(upload.name)
+    current = lab()
+    if too_big(upload, LIBRARY_MB):  # the uploader's limit is only checked in the browser
+        error = w["too_big"].format(size=size_mb(upload), limit=LIBRARY_MB)
+        notice("error", w["import_error"].format(name=name, error=error))
+        return
     try:
         docs = rt.library_from_json(upload.getvalue())
+        rt.check_import_work(docs, current.chunk_size, current.chunk_overlap)
     except rt.LibraryError as exc:
         notice("error", w["import_error"].format(name=name, error=escape(str(exc))))
         return
-    current = lab()
-    current.library = docs
-    current.retriever = None  # rebuilt at the current chunking on this rerun
-    notice("success", w["imported"].format(n=len(docs), name=name))
+    # Indexed on this rerun, under a progress bar with cancel (see _index_import).
+    current.pending, current.pending_name = docs, name
 
 
 def library_panel(w: Words) -> None:
@@ -887,5 +1079,10 @@ def library_panel(w: Words) -> None:
             on_click="ignore",
         )
     st.file_uploader(
-        u["import"], type=["json"], key="retrieval_import", on_change=_import, help=u["import_help"]
+        u["import"],
+        type=["json"],
+        key="retrieval_import",
+        on_change=_import,
+        help=u["import_help"],
+        max_upload_size=LIBRARY_MB,
     )

@@ -1,20 +1,38 @@
 """The stage every page is built on: a lesson in steps beside the live controls and results.
 
-Each page shows one step at a time (step N of M, Back and Next, the arrow keys): a short
-text, the control to touch and what to notice, with longer explanations behind "Read more".
-The step is bound to the URL (``?<slug>_step=3``), so a shared link opens on the same step.
-On the last step, Next goes on to the next page in the menu.
+Each page shows one step at a time (step N of M, Back and Next, the arrow keys and the
+PageDown/PageUp keys a presentation clicker sends): a short text, the control to touch and
+what to notice, with longer explanations behind "Read more". The step is bound to the URL
+(``?<slug>_step=3``), so a shared link opens on the same step. On the last step, Next goes
+on to the next page in the menu (and Back on the first to the previous page's last step).
+
+A lesson across pages (:mod:`brainlab.lessons`: the guided lesson, or a teacher's own from
+the lesson builder) replaces the page's card with the lesson's: its step N of M over all
+pages, bound to ``?tour=N``; Next on a lesson step of another page opens that page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
-from brainlab.content import Lesson, PageSpec, Step, load_site, load_toml
+from brainlab import lessons
+from brainlab.content import Lesson, PageSpec, Step, load_lesson, load_site, load_toml, page_spec
+from brainlab.lessons import Tour, TourStep
 from brainlab.ui.context import LANG_KEY, PRESENTER_KEY, VOCAB_KEY, words
 
 #: The URL parameters of app.py's frame, kept when a step button opens another page.
 _FRAME_PARAMS = (VOCAB_KEY, PRESENTER_KEY, LANG_KEY)
+#: The parameters of a lesson across pages, kept too while it runs.
+_LESSON_PARAMS = (
+    lessons.LESSON_PARAM,
+    lessons.TOUR_STEP_PARAM,
+    lessons.HIDE_PARAM,
+    lessons.LOCK_PARAM,
+)
+#: Keys of the buttons only a clicker presses (PageDown, PageUp): the frame hides them.
+CLICKER_PREFIX = "clicker_"
 
 
 def step_key(page: Lesson) -> str:
@@ -31,26 +49,118 @@ def _neighbours(slug: str) -> tuple[PageSpec | None, PageSpec | None]:
 
 def _move(key: str, delta: int, total: int) -> None:
     current = st.session_state.get(key) or 1
-    st.session_state[key] = min(max(current + delta, 1), total)
+    st.session_state[key] = min(max(int(current) + delta, 1), total)
 
 
-def _switch(target: PageSpec) -> None:
+def kept_params(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The address's parameters that go along to another page: the frame's, a running
+    lesson's, and the scenario presets a teacher's lesson carries (content/builder.toml)."""
+    names = {*_FRAME_PARAMS, *_LESSON_PARAMS, *extra}
+    if lessons.LESSON_PARAM in st.query_params:
+        names |= set(lessons.load_preset_keys())
+    return {k: v for k, v in st.query_params.to_dict().items() if k in names}
+
+
+def _switch(target: PageSpec, **params: str) -> None:
     """Go to ``target``, keeping the reader's shareable choices (words, presenter mode).
 
     ``st.switch_page`` alone clears the address's parameters, which Streamlit refuses
     while widgets are bound to them; the frame's own parameters go along instead.
     """
-    keep = {k: v for k, v in st.query_params.to_dict().items() if k in _FRAME_PARAMS}
-    st.switch_page(target.script, query_params=keep)
+    st.switch_page(target.script, query_params=_unbound({**kept_params(), **params}))
+
+
+def _unbound(params: dict[str, str]) -> dict[str, str]:
+    """``params`` without those bound to a widget of this run: Streamlit refuses to set
+    them; their widgets' session state carries their values to the next page instead."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return params
+    with ctx.session_state.query_params() as qp:
+        return {k: v for k, v in params.items() if not qp.is_bound(k)}
+
+
+def _nav_button(
+    label: str,
+    key: str,
+    icon: str,
+    help_text: str,
+    shortcuts: tuple[str, str],
+    on_click: Callable[[], None],
+) -> None:
+    """A Back or Next button (first shortcut: an arrow key), and a hidden twin that answers
+    the clicker's key (second shortcut): ``st.button`` takes one shortcut each."""
+    st.button(
+        label,
+        key=key,
+        icon=icon,
+        type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
+        on_click=on_click,
+        help=help_text,
+        shortcut=shortcuts[0],
+        width="stretch",
+    )
+    st.button(
+        label,
+        key=f"{CLICKER_PREFIX}{key}",
+        on_click=on_click,
+        shortcut=shortcuts[1],
+    )
+
+
+def _request_switch(slug: str, params: dict[str, str]) -> None:
+    # A callback cannot switch pages; the script does, right after the card (see _go).
+    st.session_state["_stage_switch"] = (slug, params)
+
+
+def _go() -> None:
+    """Open the page a Next/Back callback asked for, if any."""
+    request = st.session_state.pop("_stage_switch", None)
+    if request:
+        slug, params = request
+        _switch(page_spec(slug), **params)
+
+
+def _progress(n: int, total: int, text: str) -> None:
+    st.progress(n / total, text=text)
+
+
+def _read_more(page: Lesson, step: Step, labels: dict[str, str]) -> None:
+    w = words()
+    with st.expander(labels["read_more"], icon=":material/menu_book:"):
+        for section_id in step.more:
+            sec = page.section(section_id)
+            if sec.heading:
+                st.markdown(f"**{w(sec.heading)}**")
+            if sec.body:
+                st.markdown(w(sec.body))
+
+
+def _card_text(title: str, text: str, touch: str, notice: str, labels: dict[str, str]) -> None:
+    w = words()
+    st.markdown(f"**{w(title)}**")
+    if text:
+        st.markdown(w(text))
+    if touch:
+        st.markdown(f":material/touch_app: **{labels['touch']}:** {w(touch)}")
+    if notice:
+        st.markdown(f":material/visibility: **{labels['notice']}:** {w(notice)}")
 
 
 def stepper(page: Lesson, *, read_more: bool = True) -> Step:
     """Draw the step card of ``page`` and return the step the reader is on.
 
-    The card: "Step N of M" with a control to jump to any step, the step's title and text,
-    what to touch and what to notice, Back and Next (← and → on the keyboard), and the
-    step's "Read more" sections in an expander. Next on the last step opens the next page.
+    The card: "Step N of M" with a control to jump to any step (and a progress bar in
+    presenter mode), the step's title and text, what to touch and what to notice, Back
+    and Next (← and →, PageUp and PageDown), and the step's "Read more" sections in an
+    expander (not in presenter mode: one step, one screen). Next on the last step opens
+    the next page. While a lesson across pages runs, its card is drawn instead.
     """
+    tour = current_tour()
+    if tour is not None and any(s.page == page.slug for s in tour.steps):
+        return _tour_card(page, tour)
     w = words()
     labels = load_toml("ui.toml")["steps"]
     steps = page.steps
@@ -71,66 +181,157 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
         )
         n = min(max(int(n or 1), 1), total)
         step = steps[n - 1]
-        st.markdown(
-            f"**{labels['progress'].format(n=n, total=total)} · {w(step.title)}**",
-        )
-        if step.text:
-            st.markdown(w(step.text))
-        if step.touch:
-            st.markdown(f":material/touch_app: **{labels['touch']}:** {w(step.touch)}")
-        if step.notice:
-            st.markdown(f":material/visibility: **{labels['notice']}:** {w(step.notice)}")
+        progress = labels["progress"].format(n=n, total=total)
+        if w.presenter:
+            _progress(n, total, progress)
+            st.markdown(f"**{w(step.title)}**")
+        else:
+            st.markdown(f"**{progress} · {w(step.title)}**")
+        _card_text("", step.text, step.touch, step.notice, labels)
         back, forward = st.columns(2)
         with back:
             if n > 1:
-                st.button(
+                _nav_button(
                     labels["back"],
-                    key=f"{key}_back",
-                    icon=":material/arrow_back:",
-                    on_click=_move,
-                    args=(key, -1, total),
-                    help=labels["back_help"],
-                    shortcut="Left",
-                    width="stretch",
+                    f"{key}_back",
+                    ":material/arrow_back:",
+                    labels["back_help"],
+                    ("Left", "PageUp"),
+                    lambda: _move(key, -1, total),
                 )
-            elif previous_page is not None and st.button(
-                labels["back"],
-                key=f"{key}_back_page",
-                icon=":material/arrow_back:",
-                help=labels["previous_page"].format(title=previous_page.title),
-                shortcut="Left",
-                width="stretch",
-            ):
-                _switch(previous_page)
+            elif previous_page is not None:
+                last = len(load_lesson(previous_page.slug).steps)
+                params = {f"{previous_page.slug}_step": str(last)} if last else {}
+                _nav_button(
+                    labels["back"],
+                    f"{key}_back_page",
+                    ":material/arrow_back:",
+                    labels["previous_page"].format(title=previous_page.title),
+                    ("Left", "PageUp"),
+                    lambda: _request_switch(previous_page.slug, params),
+                )
         with forward:
             if n < total:
-                st.button(
+                _nav_button(
                     labels["next"],
-                    key=f"{key}_next",
-                    icon=":material/arrow_forward:",
-                    type="secondary",  # white on the dark theme's light blue is 2.3:1 (axe)
-                    on_click=_move,
-                    args=(key, 1, total),
-                    help=labels["next_help"],
-                    shortcut="Right",
-                    width="stretch",
+                    f"{key}_next",
+                    ":material/arrow_forward:",
+                    labels["next_help"],
+                    ("Right", "PageDown"),
+                    lambda: _move(key, 1, total),
                 )
-            elif next_page is not None and st.button(
-                # Short, so it fits half a narrow card; the tooltip names the page.
-                labels["next_page_short"],
-                key=f"{key}_next_page",
-                icon=":material/arrow_forward:",
-                help=labels["next_page"].format(title=next_page.title),
-                shortcut="Right",
-                width="stretch",
-            ):
-                _switch(next_page)
-        if read_more and step.more:
-            with st.expander(labels["read_more"], icon=":material/menu_book:"):
-                for section_id in step.more:
-                    sec = page.section(section_id)
-                    if sec.heading:
-                        st.markdown(f"**{w(sec.heading)}**")
-                    if sec.body:
-                        st.markdown(w(sec.body))
+            elif next_page is not None:
+                _nav_button(
+                    # Short, so it fits half a narrow card; the tooltip names the page.
+                    labels["next_page_short"],
+                    f"{key}_next_page",
+                    ":material/arrow_forward:",
+                    labels["next_page"].format(title=next_page.title),
+                    ("Right", "PageDown"),
+                    lambda: _request_switch(next_page.slug, {}),
+                )
+        _go()
+        if read_more and step.more and not w.presenter:
+            _read_more(page, step, labels)
     return step
+
+
+# --------------------------------------------------------------------------- lessons
+
+
+def current_tour() -> Tour | None:
+    """The lesson across pages the address names (``?lesson=``), or ``None``."""
+    value = st.query_params.get(lessons.LESSON_PARAM)
+    if not value:
+        return None
+    if value == lessons.GUIDED:
+        return lessons.load_guided()
+    steps = lessons.parse_plan(value)
+    if not steps:
+        return None
+    title = load_toml("ui.toml")["lesson"]["custom_title"]
+    return Tour("custom", title, steps)
+
+
+def _tour_step_of(tour: Tour, n: int) -> TourStep:
+    return tour.steps[min(max(n, 1), len(tour.steps)) - 1]
+
+
+def _leave_tour(page: Lesson, step_id: str) -> None:
+    index = next(i for i, s in enumerate(page.steps, start=1) if s.id == step_id)
+    keep = {k: v for k, v in kept_params().items() if k in _FRAME_PARAMS}
+    st.session_state.pop(lessons.TOUR_STEP_PARAM, None)
+    st.session_state["_stage_switch"] = None
+    st.switch_page(
+        page_spec(page.slug).script, query_params=_unbound({**keep, step_key(page): index})
+    )
+
+
+def _tour_card(page: Lesson, tour: Tour) -> Step:
+    """The card of a lesson across pages, on one of its steps on this page."""
+    w = words()
+    labels = load_toml("ui.toml")["steps"]
+    lesson_words = load_toml("ui.toml")["lesson"]
+    total = len(tour.steps)
+    key = lessons.TOUR_STEP_PARAM
+    here = [i for i, s in enumerate(tour.steps, start=1) if s.page == page.slug]
+    if key not in st.session_state:
+        raw = st.query_params.get(key, "")
+        asked = int(raw) if raw.isdigit() else 0
+        if not (1 <= asked <= total and tour.steps[asked - 1].page == page.slug):
+            # Opened here by the menu or an old link: the lesson's first step on this page.
+            st.session_state[key] = here[0]
+    with st.container(border=True, key=f"{page.slug}_stepcard"):
+        st.caption(f"**{w(tour.title)}**")
+        n = st.selectbox(
+            labels["jump_label"],
+            options=list(range(1, total + 1)),
+            format_func=str,
+            key=key,
+            bind="query-params",
+            help=lesson_words["jump_help"],
+        )
+        n = min(max(int(n or 1), 1), total)
+        step_here = _tour_step_of(tour, n)
+        if step_here.page != page.slug:
+            # The reader jumped to a step of another page: go there.
+            _switch(page_spec(step_here.page))
+        own = next(s for s in page.steps if s.id == step_here.step)
+        _progress(n, total, labels["progress"].format(n=n, total=total))
+        _card_text(
+            step_here.title or own.title,
+            step_here.text or own.text,
+            step_here.touch or own.touch,
+            step_here.notice or own.notice,
+            labels,
+        )
+        back, forward = st.columns(2)
+        if n > 1:
+            with back:
+                _nav_button(
+                    labels["back"],
+                    "tour_back",
+                    ":material/arrow_back:",
+                    labels["back_help"],
+                    ("Left", "PageUp"),
+                    lambda: _move(key, -1, total),
+                )
+        if n < total:
+            with forward:
+                _nav_button(
+                    labels["next"],
+                    "tour_next",
+                    ":material/arrow_forward:",
+                    labels["next_help"],
+                    ("Right", "PageDown"),
+                    lambda: _move(key, 1, total),
+                )
+        if st.button(
+            lesson_words["leave"],
+            key="tour_leave",
+            icon=":material/close:",
+            help=lesson_words["leave_help"],
+            type="tertiary",
+        ):
+            _leave_tour(page, own.id)
+    return own

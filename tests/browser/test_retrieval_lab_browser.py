@@ -130,3 +130,33 @@ def test_every_step_screenshot(browser, app_url, theme, width):
             card.get_by_role("button", name="Next").click()
     assert_clean(visit)
     page.context.close()
+
+
+def test_a_page_about_another_product_is_flagged_in_view_and_hit_rates_are_measured(
+    browser, app_url
+):
+    visit = open_lab(browser, app_url)
+    page = visit.page
+    # Meaning search ranks the K210's page first for the K220's price: the answer quotes the
+    # K220's page, and the warning that says so is on the first screen.
+    ask(page, "How much does the K220 kettle cost?", "59 euros")
+    answer = page.locator(".st-key-retrieval_rag_answer")
+    assert "Left out [1]: about K210, not K220." in answer.inner_text()
+    assert "44 euros" not in answer.inner_text()
+    assert scrolled(page) == 0
+    for what, locator in stage(page).items():
+        assert_in_viewport(page, locator, what)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "retrieval_lab-other-product-light-1280.png"))
+    # The tab of hit rates: the three methods measured on the labelled questions.
+    main(page).get_by_role("tab", name="Hit rates").click()
+    chart = page.locator(".st-key-retrieval_eval_chart")
+    chart.wait_for(timeout=MODEL_TIMEOUT)
+    wait_idle(page)
+    chart.scroll_into_view_if_needed()
+    assert "right page first" in chart.inner_text()
+    table = page.locator(".st-key-retrieval_eval_table")
+    assert_in_viewport(page, table, "the hit-rate table")
+    page.screenshot(path=str(SCREENSHOTS / "retrieval_lab-hit-rates-light-1280.png"))
+    assert_clean(visit)
+    page.context.close()
