@@ -219,17 +219,26 @@ class Chunk:
     overlap_end: int
 
 
+def _error_words() -> dict[str, Any]:
+    from brainlab.content import load_toml
+
+    return load_toml("answers.toml")["errors"]
+
+
+def _error(key: str, **values: Any) -> str:
+    """One message of ``content/answers.toml`` ``[errors]``, in the reader's language."""
+    text = _error_words()[key]
+    return text.format(**values) if values else text
+
+
 def check_chunking(size: int, overlap: int) -> None:
     """Raise :class:`ValueError` with a plain message unless ``0 <= overlap < size``."""
     if size < 1:
-        raise ValueError(f"chunk size must be at least 1 word (got {size})")
+        raise ValueError(_error("chunk_size", size=size))
     if overlap < 0:
-        raise ValueError(f"chunk overlap cannot be negative (got {overlap})")
+        raise ValueError(_error("chunk_overlap_negative", overlap=overlap))
     if overlap >= size:
-        raise ValueError(
-            f"chunk overlap ({overlap} words) must be smaller than chunk size ({size} words): "
-            "otherwise the next chunk would not move forward"
-        )
+        raise ValueError(_error("chunk_overlap_too_big", overlap=overlap, size=size))
 
 
 _WORD = re.compile(r"\S+")
@@ -1283,8 +1292,8 @@ def invalid_text(text: str) -> str:
     if bad is None:
         return ""
     char = bad.group()
-    what = "half of a character pair" if "\ud800" <= char <= "\udfff" else "a control character"
-    return f"contains an invalid character (U+{ord(char):04X}, {what}) at position {bad.start()}"
+    what = _error("half_pair" if "\ud800" <= char <= "\udfff" else "control_char")
+    return _error("invalid_char", code=f"{ord(char):04X}", what=what, at=bad.start())
 
 
 def clean_text(text: str) -> str:
@@ -1308,19 +1317,19 @@ def validate_doc(title: str, text: str, *, updated: str = "", topic: str = "") -
     for name, value in (("title", title), ("text", text), ("topic", topic), ("date", updated)):
         why = invalid_text(value)
         if why:
-            problems.append(f"The {name} {why}.")
+            problems.append(_error("field_invalid", name=_error_words()["fields"][name], why=why))
     if problems:
         return problems
     if not title.strip():
-        problems.append("The title is required.")
+        problems.append(_error("title_required"))
     elif len(title) > MAX_TITLE_CHARS:
-        problems.append(f"The title is {len(title):,} characters; at most {MAX_TITLE_CHARS}.")
+        problems.append(_error("title_too_long", n=len(title), max=MAX_TITLE_CHARS))
     if not text.strip():
-        problems.append("The text is required.")
+        problems.append(_error("text_required"))
     elif len(text) > MAX_TEXT_CHARS:
-        problems.append(f"The text is {len(text):,} characters; at most {MAX_TEXT_CHARS:,}.")
+        problems.append(_error("text_too_long", n=len(text), max=MAX_TEXT_CHARS))
     if updated and not _valid_date(updated):
-        problems.append(f"The date {updated[:40]!r} is not a real date in the form YYYY-MM-DD.")
+        problems.append(_error("bad_date", value=repr(updated[:40])))
     return problems
 
 
@@ -1370,14 +1379,14 @@ def library_to_json(docs: Iterable[Doc]) -> str:
 
 
 def _reject_constant(name: str) -> Any:
-    raise LibraryError(f"the file contains {name}, which is not allowed in a library")
+    raise LibraryError(_error("json_constant", name=name))
 
 
 def _parse_int(digits: str) -> int:
     # Python refuses to turn more than 4,300 digits into an int (a ValueError that is not a
     # JSONDecodeError); no library needs a number anywhere near that long.
     if len(digits.lstrip("-")) > 100:
-        raise LibraryError(f"The file holds a number {len(digits):,} digits long; not a library.")
+        raise LibraryError(_error("json_long_number", n=len(digits)))
     return int(digits)
 
 
@@ -1394,50 +1403,50 @@ def library_from_json(text: str | bytes) -> list[Doc]:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise LibraryError("The file is not UTF-8 text; export the library again.") from None
+            raise LibraryError(_error("json_not_utf8")) from None
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise LibraryError(
-            f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+            _error("json_invalid", line=exc.lineno, column=exc.colno, msg=exc.msg)
         ) from None
     except RecursionError:
-        raise LibraryError("The file is nested too deeply to be a library.") from None
+        raise LibraryError(_error("json_too_deep")) from None
     if isinstance(data, dict):
         if data.get("format", JSON_FORMAT) != JSON_FORMAT:
-            raise LibraryError(f"The file's format is {data.get('format')!r}, not a library.")
+            raise LibraryError(_error("json_format", format=repr(data.get("format"))))
         raw_docs = data.get("docs")
     else:
         raw_docs = data
     if not isinstance(raw_docs, list):
-        raise LibraryError('The file needs a list of documents under "docs".')
+        raise LibraryError(_error("json_no_list"))
     if not raw_docs:
-        raise LibraryError("The file has no documents.")
+        raise LibraryError(_error("json_empty"))
     if len(raw_docs) > MAX_DOCS:
-        raise LibraryError(f"The file has {len(raw_docs)} documents; at most {MAX_DOCS}.")
+        raise LibraryError(_error("json_too_many", n=len(raw_docs), max=MAX_DOCS))
     docs, seen = [], set()
     for i, raw in enumerate(raw_docs, start=1):
         if not isinstance(raw, dict):
-            raise LibraryError(f"Document {i} is not an object with id, title and text.")
+            raise LibraryError(_error("json_not_object", i=i))
         bad = [k for k in ("id", "title", "text") if not isinstance(raw.get(k), str)]
         if bad:
-            raise LibraryError(f"Document {i} needs text fields {', '.join(bad)}.")
+            raise LibraryError(_error("json_fields", i=i, fields=", ".join(bad)))
         for k in ("topic", "updated"):
             if not isinstance(raw.get(k, ""), str):
-                raise LibraryError(f"Document {i}: {k} must be text.")
+                raise LibraryError(_error("json_field_text", i=i, field=k))
         doc_id = raw["id"].strip()
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", doc_id):
-            raise LibraryError(
-                f"Document {i}: id {doc_id[:40]!r} must be 1-80 letters, digits, '-', '_' or '.'."
-            )
+            raise LibraryError(_error("json_bad_id", i=i, id=repr(doc_id[:40])))
         if doc_id in seen:
-            raise LibraryError(f"Document {i}: the id {doc_id!r} appears twice.")
+            raise LibraryError(_error("json_duplicate", i=i, id=repr(doc_id)))
         seen.add(doc_id)
         problems = validate_doc(
             raw["title"], raw["text"], updated=raw.get("updated", ""), topic=raw.get("topic", "")
         )
         if problems:
-            raise LibraryError(f"Document {i} ({doc_id}): {' '.join(problems)}")
+            raise LibraryError(
+                _error("json_doc_problems", i=i, id=doc_id, problems=" ".join(problems))
+            )
         docs.append(
             Doc(doc_id, raw["title"], raw["text"], raw.get("topic", ""), raw.get("updated", ""))
         )

@@ -90,7 +90,7 @@ def hit_score(hit: rt.Hit) -> str:
 def hit_line(n: int, hit: rt.Hit, w: Words) -> HitLine:
     """The compact line of the ``n``-th fetched chunk: score, title and date. (The topic is
     on the map; one line is what fits beside the answers.)"""
-    meta = say(w, "stage", "hit_meta", updated=escape(hit.updated or "—"))
+    meta = say(w, "stage", "hit_meta", updated=escape(w.date(hit.updated) or "—"))
     head = f":blue-badge[{hit_score(hit)}] **\\[{n}\\] {escape(hit.title or hit.doc_id)}** · {meta}"
     sentence = escape(hit.sentence or hit.text)
     return HitLine(head, sentence)
@@ -133,7 +133,8 @@ def library_answer(answer: rt.Answer, w: Words) -> LibraryAnswer:
     sources = ""
     if answer.sources:
         listed = "; ".join(
-            f"\\[{s.n}\\] {escape(s.title)} ({escape(s.updated or '—')})" for s in answer.sources
+            f"\\[{s.n}\\] {escape(s.title)} ({escape(w.date(s.updated) or '—')})"
+            for s in answer.sources
         )
         sources = f"{say(w, 'answer', 'sources')}: {listed}"
     notes = tuple(note_text(n, w) for n in answer.notes)
@@ -200,7 +201,7 @@ def brain_box(answer: str | rt.Recall, brain: rt.FineTunedBrain, w: Words) -> st
 
 def brain_note(trained_on: str, w: Words) -> str:
     """Under the specialist's answer: when it learned, and that it is blind to edits."""
-    return say(w, "answer", "brain_note", date=trained_on)
+    return say(w, "answer", "brain_note", date=w.date(trained_on))
 
 
 def retrained_notice(cost: rt.RetrainCost, total: float, w: Words) -> str:

@@ -9,13 +9,17 @@ session state, so it runs the same in a test, a benchmark or a page::
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from brainlab.content import LANGUAGES, VOCABULARIES, load_toml, render
 
-__all__ = ["LANGUAGES", "Words", "escape"]
+__all__ = ["LANGUAGES", "LOCALES", "Words", "escape"]
+
+#: The babel locale each language formats numbers, money and dates with.
+LOCALES = {"en": "en_GB", "zh": "zh_CN"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,37 @@ class Words:
     def toml(self, name: str) -> dict[str, Any]:
         """``content/<name>`` in this language (English where not translated yet)."""
         return load_toml(name, language=self.language)
+
+    @property
+    def locale(self) -> str:
+        """The babel locale of :attr:`language` (``en_GB``, ``zh_CN``)."""
+        return LOCALES[self.language]
+
+    def date(self, iso: str) -> str:
+        """An ISO date (``2025-04-02``) as the reader's language writes it: unchanged in
+        English, ``2025年4月2日`` in Chinese. Anything else is returned as it is."""
+        if self.language == "en" or not iso:
+            return iso
+        try:
+            day = dt.date.fromisoformat(iso)
+        except ValueError:
+            return iso
+        from babel.dates import format_date
+
+        return format_date(day, format="long", locale=self.locale)
+
+    def number(self, value: float, digits: int = 0) -> str:
+        """A number with the reader's grouping and decimal marks (``1,234.5``)."""
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def money(self, dollars: float) -> str:
+        """US dollars as the reader's language writes them (``$1,234.50``, ``US$1,234.50``)."""
+        from babel.numbers import format_currency
+
+        return format_currency(dollars, "USD", locale=self.locale)
 
     @property
     def chart_scale(self) -> float:

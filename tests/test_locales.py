@@ -38,14 +38,20 @@ def key_differences(english, other, where: str = "") -> list[str]:
         ]
     if isinstance(english, dict) != isinstance(other, dict):
         return [f"{where}: a table in one language only"]
+    if not isinstance(english, str) and english != other:
+        # Numbers and switches are data, not words: a translation keeps them as they are.
+        return [f"{where}: {english!r} in English, {other!r} translated"]
     return []
 
 
 def test_key_differences_finds_a_missing_key_either_way():
-    assert key_differences({"a": 1, "b": {"c": 2}}, {"a": "x", "b": {"c": "y"}}) == []
+    assert key_differences({"a": "A", "b": {"c": "C"}}, {"a": "x", "b": {"c": "y"}}) == []
     assert key_differences({"a": 1, "b": 2}, {"a": 1}) == [".b: only in English"]
     assert key_differences({"a": 1}, {"a": 1, "z": 2}) == [".z: only in the translation"]
     assert key_differences({"l": [1, 2]}, {"l": [1]}) == [".l: 2 items in English, 1 translated"]
+    assert key_differences({"n": 0.3, "t": "a"}, {"n": 0.5, "t": "b"}) == [
+        ".n: 0.3 in English, 0.5 translated"
+    ]
 
 
 @pytest.mark.parametrize("language", TRANSLATIONS)
@@ -102,3 +108,34 @@ def test_the_reader_language_picks_the_translation_and_falls_back_to_english():
         assert load_toml("cost_words.toml", language="zh") is english
     with pytest.raises(ValueError, match="language"):
         load_toml("ui.toml", language="fr")
+
+
+def test_dates_numbers_and_money_follow_the_language():
+    from brainlab.words import Words
+
+    en, zh = Words(language="en"), Words(language="zh")
+    assert en.date("2025-04-02") == "2025-04-02"  # English pages are unchanged
+    assert zh.date("2025-04-02") == "2025年4月2日"
+    assert zh.date("not a date") == "not a date" and zh.date("") == ""
+    assert en.number(1234567.891, 2) == "1,234,567.89"
+    assert zh.number(1234.5) == "1,234"  # rounded half to even, grouped
+    assert en.money(1234.5) == "US$1,234.50" or en.money(1234.5) == "$1,234.50"
+    assert zh.money(1234.5) == "US$1,234.50"
+
+
+def test_answers_and_error_messages_follow_the_language():
+    from brainlab import content
+    from brainlab import retrieval as rt
+
+    assert rt.validate_doc("", "") == ["The title is required.", "The text is required."]
+    content.set_language("zh")
+    try:
+        assert rt.validate_doc("", "") == ["标题是必填的。", "正文是必填的。"]
+        assert "日期" in rt.validate_doc("标题", "正文", updated="2025-13-01")[0]
+        with pytest.raises(rt.LibraryError, match="不是有效的 JSON"):
+            rt.library_from_json("{")
+        assert rt.grounded_answer("", [], 0.3).text == "请先提一个问题。"
+        assert rt.build_prompt("问题？", []).endswith("问题：问题？\n回答：")
+    finally:
+        content.set_language("en")
+    assert rt.grounded_answer("", [], 0.3).text == "Ask a question first."

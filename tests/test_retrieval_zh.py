@@ -101,3 +101,28 @@ def test_chinese_questions_find_their_document(zh_index):
 def test_an_english_question_finds_the_chinese_document(zh_index):
     hits = zh_index.search("How many days do I have to return an unused product?", k=3)
     assert "policy-returns" in [h.doc_id for h in hits]
+
+
+@pytest.mark.model
+def test_the_update_moment_in_chinese(zh_index):
+    from brainlab import content
+
+    path = rt.library_path("zh")
+    date = rt.training_date(path)
+    brain = rt.FineTunedBrain.train(rt.library_at(date, path), date, language="zh")
+    question = "K210 电热水壶多少钱？"
+    content.set_language("zh")
+    try:
+        answer = rt.grounded_answer(question, zh_index.search(question, 3, "hybrid"), 0.86)
+        assert "44 欧元" in answer.text and not answer.abstained
+        assert "39 欧元" in brain.answer(question, 0.86)
+        old = zh_index.docs["kettle-k210"]
+        zh_index.update(
+            rt.Doc(old.id, old.title, old.text.replace("44", "52"), old.topic, old.updated)
+        )
+        answer = rt.grounded_answer(question, zh_index.search(question, 3, "hybrid"), 0.86)
+        assert "52 欧元" in answer.text
+        assert "39 欧元" in brain.answer(question, 0.86)  # the specialist stays stale
+        zh_index.update(old)
+    finally:
+        content.set_language("en")

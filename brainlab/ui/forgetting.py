@@ -527,7 +527,8 @@ def references(w: Words) -> None:
             st.markdown(f":material/school: {w(ref['lesson'])}")
             # Each source links to its entry on the References page.
             cite = refs.links(ref.get("refs", []))
-            st.caption(f"Source: {ref['source']} ({ref['date']}). {cite}")
+            source = view.say(w, "world.source")
+            st.caption(f"{source}: {ref['source']} ({ref['date']}). {cite}")
     with st.expander(view.say(w, "world.expander_biderman"), icon=":material/show_chart:"):
         b = data["biderman"]
         chart(
@@ -536,7 +537,8 @@ def references(w: Words) -> None:
             alt=view.say(w, "world.biderman_alt"),
         )
         cite = refs.links(b.get("refs", []))
-        st.caption(f"{view.say(w, 'world.biderman_caption')} Source: {b['source']}. {cite}")
+        source = view.say(w, "world.source")
+        st.caption(f"{view.say(w, 'world.biderman_caption')} {source}: {b['source']}. {cite}")
 
 
 def human_panel(page: Lesson, w: Words) -> None:

@@ -196,8 +196,10 @@ def load_model() -> None:
     w = words("loading")
     if _language() != "en":
         # Chinese reads with multilingual e5 (no torch): no background load to wait for.
-        with st.empty().status(say(w["running"])):
+        holder = st.empty()
+        with holder.status(say(w["running"])):
             lab()
+        holder.empty()
         return
     loader = preload.embedding_loader()
     loading = not loader.wait(timeout=0)  # starts the load if app.py has not
