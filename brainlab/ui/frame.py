@@ -38,10 +38,12 @@ __all__ = ["draw_sidebar", "presenter_mode", "vocab"]
 _PRESENTER_CSS = """
 <style>
 [data-testid="stMain"] .block-container {
-  max-width: 100%; padding: 2.25rem 1.25rem 2rem 1.25rem;
+  max-width: 100%; padding: 3.5rem 1.25rem 2rem 1.25rem;
 }
+/* The toolbar floats over the stage's top without hiding it. */
+[data-testid="stHeader"] { background: transparent; }
 [data-testid="stMain"] { font-size: 24px; }
-[data-testid="stMain"] h1 { font-size: 66px; padding: 0 0 0.25rem 0; }
+[data-testid="stMain"] h1 { font-size: 66px; padding: 0; line-height: 1.1; }
 [data-testid="stMain"] h2 { font-size: 50px; }
 [data-testid="stMain"] h3 { font-size: 40px; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,

@@ -140,7 +140,8 @@ def _read_more(page: Lesson, step: Step, labels: dict[str, str]) -> None:
 
 def _card_text(title: str, text: str, touch: str, notice: str, labels: dict[str, str]) -> None:
     w = words()
-    st.markdown(f"**{w(title)}**")
+    if title:
+        st.markdown(f"**{w(title)}**")
     if text:
         st.markdown(w(text))
     if touch:
@@ -183,8 +184,7 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
         step = steps[n - 1]
         progress = labels["progress"].format(n=n, total=total)
         if w.presenter:
-            _progress(n, total, progress)
-            st.markdown(f"**{w(step.title)}**")
+            _progress(n, total, f"**{progress} · {w(step.title)}**")
         else:
             st.markdown(f"**{progress} · {w(step.title)}**")
         _card_text("", step.text, step.touch, step.notice, labels)
@@ -290,6 +290,7 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
             key=key,
             bind="query-params",
             help=lesson_words["jump_help"],
+            label_visibility="collapsed",
         )
         n = min(max(int(n or 1), 1), total)
         step_here = _tour_step_of(tour, n)
@@ -297,9 +298,10 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
             # The reader jumped to a step of another page: go there.
             _switch(page_spec(step_here.page))
         own = next(s for s in page.steps if s.id == step_here.step)
-        _progress(n, total, labels["progress"].format(n=n, total=total))
+        progress = labels["progress"].format(n=n, total=total)
+        _progress(n, total, f"**{progress} · {w(step_here.title or own.title)}**")
         _card_text(
-            step_here.title or own.title,
+            "",
             step_here.text or own.text,
             step_here.touch or own.touch,
             step_here.notice or own.notice,
