@@ -8,7 +8,6 @@ no streamlit. Colours are Okabe–Ito (colour-blind safe) and mean the same idea
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import plotly.graph_objects as go
