@@ -32,7 +32,7 @@ import streamlit as st
 from brainlab import cost_view as view
 from brainlab import costs
 from brainlab.content import Lesson
-from brainlab.ui.context import words
+from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
 from brainlab.ui.widgets import chart, md, page_header
 from brainlab.words import Words
@@ -205,12 +205,14 @@ def scenario_row(w: Words) -> str:
             key=PRESET,
             help=view.say(w, "controls", "preset_help"),
             bind="query-params",
+            disabled=locked(PRESET),  # a teacher's lesson may lock it
         )
     with reset:
         st.button(
             "",
             on_click=_reset,
             key="cost_reset",
+            disabled=locked(PRESET, "cost_sliders", "cost_table"),
             help=view.say(w, "controls", "reset_help"),
             icon=":material/restart_alt:",
             width="stretch",
@@ -239,6 +241,7 @@ def quick_sliders(w: Words) -> None:
             format_func=view.count,
             key=widget,
             help=view.say(w, "controls", help_),
+            disabled=locked("cost_sliders"),
         )
 
 
@@ -302,7 +305,10 @@ def assumptions_table(s: CostState, table: pd.DataFrame, w: Words) -> None:
         num_rows="fixed",
         column_order=["label", "value", "unit", "source"],
         column_config=_column_config(w),
-        disabled=["key", "group", "label", "unit", "min", "max", "source"],
+        # A teacher's lesson may lock the whole table.
+        disabled=True
+        if locked("cost_table")
+        else ["key", "group", "label", "unit", "min", "max", "source"],
         width="stretch",
         height=TABLE_HEIGHT,
     )

@@ -29,7 +29,7 @@ from brainlab import forgetting_view as view
 from brainlab import references as refs
 from brainlab.content import Lesson, load_toml
 from brainlab.forgetting_view import Settings
-from brainlab.ui.context import words
+from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
 from brainlab.ui.widgets import chart, page_header
 from brainlab.words import Words
@@ -304,6 +304,7 @@ def controls(w: Words) -> Settings:
             key=PREFIX + key,
             help=view.say(w, f"controls.{name}_help"),
             bind="query-params",
+            disabled=locked(PREFIX + "sliders"),  # a teacher's lesson may lock them
             **kwargs,
         )
 
@@ -323,6 +324,7 @@ def controls(w: Words) -> Settings:
         view.say(w, "controls.reset"),
         key=PREFIX + "reset",
         on_click=_reset,
+        disabled=locked(PREFIX + "sliders"),
         help=view.say(w, "controls.reset_help"),
         icon=":material/restart_alt:",
         width="stretch",
