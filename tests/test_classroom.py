@@ -165,3 +165,39 @@ def test_without_a_lesson_nothing_is_hidden_or_locked():
     assert not plain.slider(key="retrieval_top_k").disabled
     css = " ".join(str(h.proto) for h in plain.get("html"))
     assert ".st-key-retrieval_method" not in css
+
+
+# --------------------------------------------------------------------------- shared views
+
+
+def test_a_cost_link_restores_the_scenario_and_the_quick_sliders():
+    query = {"cost_preset": "customer_service", "cost_queries": "3,000,000", "cost_retrains": "52"}
+    # The scenario box is bound by its shown title.
+    from brainlab import costs
+
+    query["cost_preset"] = costs.load_presets()["customer_service"].title
+    at = run_page("cost_lab", query=query)
+    assert not at.exception
+    sliders = {s.key: s.value for s in at.select_slider}
+    assert sliders["cost_queries"] == 3e6 and sliders["cost_retrains"] == 52.0
+    assert "At 3,000,000 questions a month" in at.info[0].value
+    plain = run_page("cost_lab", query={"cost_preset": query["cost_preset"]})
+    assert {s.key: s.value for s in plain.select_slider}["cost_queries"] != 3e6
+
+
+def test_a_forgetting_link_opens_on_the_revealed_verdict_with_its_strategies():
+    at = run_page("forgetting_lab", timeout=120, query={"forgetting_steps": "100"})
+    at.slider(key="forgetting_guess").set_value(30).run()
+    at.button(key="forgetting_reveal").click().run()
+    assert at.query_params["forgetting_revealed"] == "30"
+    shared = run_page(
+        "forgetting_lab",
+        timeout=120,
+        query={"forgetting_steps": "100", "forgetting_revealed": "30"},
+    )
+    assert not shared.exception
+    mine = next(m.value for m in at.markdown if "kept **" in m.value)
+    theirs = next(m.value for m in shared.markdown if "kept **" in m.value)
+    assert mine == theirs and "your guess, 30%" in theirs
+    fresh = run_page("forgetting_lab", timeout=120)
+    assert not [m for m in fresh.markdown if "kept **" in m.value]

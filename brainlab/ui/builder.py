@@ -36,8 +36,12 @@ def pick_steps() -> list[tuple[str, str]]:
     """The steps of the lesson, in the order picked, as ``(page, step id)``."""
     b = _words()
     options = step_options()
-    if st.button(b["all_steps"], key=PREFIX + "all", icon=":material/select_all:"):
-        st.session_state[PREFIX + "steps"] = list(options)
+    st.button(
+        b["all_steps"],
+        key=PREFIX + "all",
+        icon=":material/select_all:",
+        on_click=lambda: st.session_state.update({PREFIX + "steps": list(options)}),
+    )
     picked = st.multiselect(
         b["steps_label"],
         list(options),

@@ -97,6 +97,7 @@ class CostState:
     upload_seen: str | None = None
     import_note: tuple[str, str] | None = None  # ("ok" or "error", the message)
     last_good: dict[str, float] = field(default_factory=dict)
+    link_read: bool = False  # the address's slider values were applied (first run only)
 
     @property
     def editor_key(self) -> str:
@@ -167,6 +168,14 @@ def _reconcile(s: CostState, preset: str) -> None:
                 continue
             if isinstance(change, Mapping) and "value" in change:
                 s.values[key] = change["value"]
+
+    # A shared link's slider values (``?cost_queries=30,000``), once, on the first run.
+    for widget, (key, *_rest) in QUICK_STEPS.items():
+        if not s.link_read and widget in st.query_params:
+            linked = _number(str(st.query_params[widget]).replace(",", ""))
+            if linked is not None and linked >= 0:
+                s.values[key] = linked
+                s.version += 1
 
     # Slider moves since the last run win over the table and rebuild it.
     for widget, (key, *_rest) in QUICK_STEPS.items():
@@ -242,6 +251,7 @@ def quick_sliders(w: Words) -> None:
             key=widget,
             help=view.say(w, "controls", help_),
             disabled=locked("cost_sliders"),
+            bind="query-params",  # a shared link keeps the sliders (read in _reconcile)
         )
 
 
@@ -424,6 +434,7 @@ def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
             _draw_chart(view.MAIN_CHART, c, a, b, w)
         with st.container(key="cost_table"):
             assumptions_table(s, table, w)
+        s.link_read = True
     with left, st.container(gap="xsmall"):
         # The title sits in the left column so the stage starts at the top of the screen.
         page_header(page)

@@ -53,9 +53,19 @@ class LabState:
     revealed: bool = False
 
 
+#: The address's record of a revealed guess (``?forgetting_revealed=40``): a shared link
+#: opens on the verdict and the curve, not on the guess.
+REVEAL_PARAM = PREFIX + "revealed"
+
+
 def state() -> LabState:
     value = st.session_state.get(STATE_KEY)
-    return value if isinstance(value, LabState) else LabState()
+    if isinstance(value, LabState):
+        return value
+    raw = str(st.query_params.get(REVEAL_PARAM, ""))
+    if raw.isdigit() and 0 <= int(raw) <= 100:
+        return LabState(guess=int(raw), revealed=True)
+    return LabState()
 
 
 def _set_state(value: LabState) -> None:
@@ -349,14 +359,16 @@ def controls(w: Words) -> Settings:
 
 
 def _reveal() -> None:
-    _set_state(
-        replace(state(), guess=int(st.session_state.get(PREFIX + "guess", 50)), revealed=True)
-    )
+    guess = int(st.session_state.get(PREFIX + "guess", 50))
+    _set_state(replace(state(), guess=guess, revealed=True))
+    st.query_params[REVEAL_PARAM] = str(guess)
 
 
 def _hide() -> None:
     st.session_state[PREFIX + "guess"] = state().guess
     _set_state(replace(state(), revealed=False))
+    if REVEAL_PARAM in st.query_params:
+        del st.query_params[REVEAL_PARAM]
 
 
 def guess_box(w: Words) -> None:
@@ -410,6 +422,7 @@ def _pills(w: Words) -> list[str]:
         format_func=lambda s: view.strategy_label(s, w),
         key=PREFIX + "strategies",
         help=view.say(w, "controls.strategies_help"),
+        bind="query-params",
         label_visibility="collapsed",
     )
     return [s for s in fg.STRATEGIES if s in (picked or [])]
