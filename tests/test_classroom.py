@@ -75,7 +75,7 @@ def test_presenter_charts_are_1_4x_with_axis_text_included():
 
 
 def test_next_walks_the_guided_lesson_across_pages_and_back():
-    at = run_page("two_ways", query={"lesson": "guided", "tour": "3"})
+    at = run_page("two_ways", timeout=120, query={"lesson": "guided", "tour": "3"})
     tour = lessons.load_guided()
     assert tour.steps[2].title.split("{{")[0] in progress_text(at)
     assert "Step 3 of 12" in progress_text(at)
@@ -137,7 +137,7 @@ def test_the_builders_link_opens_the_lesson_with_its_controls_hidden_and_locked(
     assert qr, "the QR code of the link"
 
     # The link, opened: the lesson's card, the question, the hidden and locked controls.
-    lesson = run_page("retrieval_lab", query=query)
+    lesson = run_page("retrieval_lab", timeout=120, query=query)
     assert not lesson.exception
     assert "Step 1 of 2" in progress_text(lesson)
     assert lesson.text_input(key="retrieval_query").value == query["retrieval_query"]
@@ -158,10 +158,12 @@ def test_the_builders_link_opens_the_lesson_with_its_controls_hidden_and_locked(
 
 
 def test_without_a_lesson_nothing_is_hidden_or_locked():
-    at = run_page("retrieval_lab", query={"hide": "retrieval_method", "lock": "retrieval_top_k"})
+    at = run_page(
+        "retrieval_lab", timeout=120, query={"hide": "retrieval_method", "lock": "retrieval_top_k"}
+    )
     # A hide/lock address is honoured on its own too (the builder always adds a lesson).
     assert at.slider(key="retrieval_top_k").disabled
-    plain = run_page("retrieval_lab")
+    plain = run_page("retrieval_lab", timeout=120)
     assert not plain.slider(key="retrieval_top_k").disabled
     css = " ".join(str(h.proto) for h in plain.get("html"))
     assert ".st-key-retrieval_method" not in css

@@ -192,7 +192,7 @@ def test_a_nonsense_value_in_the_link_is_ignored_not_a_crash():
 def test_each_reason_links_to_the_lab_that_shows_it():
     at = run_page("which_path")
     choose(at, "hospital_assistant")
-    links = [(el.proto.page, el.proto.label) for el in at.get("page_link")]
+    links = [(el.proto.page, el.proto.label) for el in at.main.get("page_link")]
     labels = [label for _, label in links]
     assert "See the forgetting curve in the Forgetting lab" in labels
     assert "See the sources behind an answer in the Retrieval lab" in labels
