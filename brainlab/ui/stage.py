@@ -304,8 +304,9 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
     # The jump box shows the lesson's step (its own state is only the reader's pick).
     st.session_state[_JUMP_KEY] = n
     with st.container(border=True, key=f"{page.slug}_stepcard"):
-        st.caption(f"**{w(tour.title)}**")
-        st.selectbox(
+        title, jump = st.columns([3, 2], vertical_alignment="center")
+        title.caption(f"**{w(tour.title)}**")
+        jump.selectbox(
             labels["jump_label"],
             options=list(range(1, total + 1)),
             format_func=str,
@@ -324,7 +325,7 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
             step_here.notice or own.notice,
             labels,
         )
-        back, forward = st.columns(2)
+        back, forward, leave = st.columns([2, 2, 1])
         if n > 1:
             with back:
                 _nav_button(
@@ -345,8 +346,8 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
                     ("Right", "PageDown"),
                     lambda: _move(key, 1, total),
                 )
-        st.button(
-            lesson_words["leave"],
+        leave.button(
+            "",
             key="tour_leave",
             icon=":material/close:",
             help=lesson_words["leave_help"],
