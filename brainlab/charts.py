@@ -7,6 +7,7 @@ no streamlit. Colours are Okabe–Ito (colour-blind safe) and mean the same idea
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import plotly.graph_objects as go
@@ -215,6 +216,29 @@ def scale_fonts(fig: go.Figure, factor: float, *, floor: float = MIN_FONT_SIZE) 
     """
     spec = fig.to_plotly_json()
     layout = spec.setdefault("layout", {})
-    layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    base = layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    # Axis text left to the template (Streamlit's draws ticks at 12.75 px, axis titles at
+    # 14.9 px) would not grow: give it the figure's size first, then scale it with the rest.
+    cartesian = any(t.get("type", "scatter") not in _NON_CARTESIAN for t in spec.get("data", []))
+    axes = {k for k in layout if re.fullmatch(r"[xy]axis\d*", k)}
+    for name in axes | ({"xaxis", "yaxis"} if cartesian else set()):
+        axis = layout.setdefault(name, {})
+        axis.setdefault("tickfont", {}).setdefault("size", base)
+        title = axis.setdefault("title", {})
+        if isinstance(title, dict):
+            title.setdefault("font", {}).setdefault("size", base)
     _scale_font_dicts(spec, factor, floor)
     return go.Figure(spec)
+
+
+#: Trace types drawn without x and y axes.
+_NON_CARTESIAN = {
+    "pie",
+    "sunburst",
+    "treemap",
+    "icicle",
+    "funnelarea",
+    "sankey",
+    "table",
+    "indicator",
+}

@@ -83,21 +83,22 @@ def load_guided(root: Path = CONTENT_DIR) -> Tour:
         Naming the file, when a step names a page or a page step that does not exist, or
         lacks its text.
     """
+    path = root / "guided.toml"
     raw = load_toml("guided.toml", root)
     known = _page_steps()
     steps = []
     for i, s in enumerate(raw.get("steps", []), start=1):
         page, step = s.get("page", ""), s.get("step", "")
         if step not in known.get(page, ()):
-            raise ContentError(f"guided.toml: step {i} names {page}.{step}, which does not exist")
+            raise ContentError(path, f"step {i} names {page}.{step}, which does not exist")
         for field_name in ("title", "text", "touch", "notice"):
             if not str(s.get(field_name, "")).strip():
-                raise ContentError(f"guided.toml: step {i} has no {field_name}")
+                raise ContentError(path, f"step {i} has no {field_name}")
         steps.append(
             TourStep(page, step, s["title"], s["text"], s["touch"], s["notice"]),
         )
     if not steps:
-        raise ContentError("guided.toml: the guided lesson has no steps")
+        raise ContentError(path, "the guided lesson has no steps")
     return Tour(GUIDED, raw["title"], tuple(steps))
 
 
@@ -140,3 +141,27 @@ def parse_keys(text: str, allowed: set[str]) -> tuple[str, ...]:
 def load_preset_keys(root: Path = CONTENT_DIR) -> tuple[str, ...]:
     """The address parameters of the scenario presets a teacher's lesson may set."""
     return tuple(p["key"] for p in load_toml("builder.toml", root).get("presets", []))
+
+
+def lesson_query(
+    steps: list[tuple[str, str]],
+    *,
+    hide: list[str] = (),
+    lock: list[str] = (),
+    presets: dict[str, str] | None = None,
+    frame: dict[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """The query string of a teacher's lesson, as ``(name, value)`` pairs.
+
+    ``steps``: ``(page, step id)`` in order; ``hide``/``lock``: control keys; ``presets``:
+    address parameters of bound controls (empty values left out); ``frame``: the frame's
+    own parameters (words, presenter mode).
+    """
+    query = [(k, v) for k, v in (frame or {}).items() if v]
+    query += [(LESSON_PARAM, plan_text(steps)), (TOUR_STEP_PARAM, "1")]
+    if hide:
+        query.append((HIDE_PARAM, _STEPS_SEP.join(hide)))
+    if lock:
+        query.append((LOCK_PARAM, _STEPS_SEP.join(lock)))
+    query += [(k, v) for k, v in (presets or {}).items() if v]
+    return query

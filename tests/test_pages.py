@@ -28,6 +28,7 @@ def test_menu_lists_every_page_in_lesson_order():
         "Cost lab",
         "Which path?",
         "References",
+        "Lesson builder",
     ]
 
 

@@ -34,7 +34,7 @@ from brainlab import costs
 from brainlab.content import Lesson
 from brainlab.editor_state import clean_edits
 from brainlab.ui import workspace
-from brainlab.ui.context import words
+from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
 from brainlab.ui.uploads import size_mb, too_big
 from brainlab.ui.widgets import chart, md, page_header
@@ -105,6 +105,7 @@ class CostState:
     import_note: tuple[str, str] | None = None  # ("ok" or "error", the message)
     last_good: dict[str, float] = field(default_factory=dict)
     edit_note: str = ""  # what the server dropped from the last table edit
+    link_read: bool = False  # the address's slider values were applied (first run only)
 
     @property
     def editor_key(self) -> str:
@@ -218,6 +219,14 @@ def _reconcile(s: CostState, preset: str) -> None:
         s.version += 1
         s.edit_note = ", ".join(edits.rejected)
 
+    # A shared link's slider values (``?cost_queries=30,000``), once, on the first run.
+    for widget, (key, *_rest) in QUICK_STEPS.items():
+        if not s.link_read and widget in st.query_params:
+            linked = _number(str(st.query_params[widget]).replace(",", ""))
+            if linked is not None and linked >= 0:
+                s.values[key] = linked
+                s.version += 1
+
     # Slider moves since the last run win over the table and rebuild it.
     for widget, (key, *_rest) in QUICK_STEPS.items():
         moved = st.session_state.get(widget)
@@ -255,12 +264,14 @@ def scenario_row(w: Words) -> str:
             key=PRESET,
             help=view.say(w, "controls", "preset_help"),
             bind="query-params",
+            disabled=locked(PRESET),  # a teacher's lesson may lock it
         )
     with reset:
         st.button(
             "",
             on_click=_reset,
             key="cost_reset",
+            disabled=locked(PRESET, "cost_sliders", "cost_table"),
             help=view.say(w, "controls", "reset_help"),
             icon=":material/restart_alt:",
             width="stretch",
@@ -289,6 +300,8 @@ def quick_sliders(w: Words) -> None:
             format_func=view.count,
             key=widget,
             help=view.say(w, "controls", help_),
+            disabled=locked("cost_sliders"),
+            bind="query-params",  # a shared link keeps the sliders (read in _reconcile)
         )
 
 
@@ -357,7 +370,10 @@ def assumptions_table(s: CostState, table: pd.DataFrame, w: Words) -> None:
         num_rows="fixed",
         column_order=["label", "value", "unit", "source"],
         column_config=_column_config(w),
-        disabled=["key", "group", "label", "unit", "min", "max", "source"],
+        # A teacher's lesson may lock the whole table.
+        disabled=True
+        if locked("cost_table")
+        else ["key", "group", "label", "unit", "min", "max", "source"],
         width="stretch",
         height=TABLE_HEIGHT,
     )
@@ -479,6 +495,7 @@ def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
         # The quick sliders right under the chart they move.
         with st.container(key="cost_sliders"):
             quick_sliders(w)
+        s.link_read = True
     with left, st.container(gap="xsmall"):
         # The title sits in the left column so the stage starts at the top of the screen.
         page_header(page)

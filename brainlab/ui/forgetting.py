@@ -33,7 +33,7 @@ from brainlab import references as refs
 from brainlab import training_pool
 from brainlab.content import Lesson, load_toml
 from brainlab.forgetting_view import Settings
-from brainlab.ui.context import words
+from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
 from brainlab.ui.widgets import chart, page_header
 from brainlab.words import Words
@@ -57,9 +57,19 @@ class LabState:
     revealed: bool = False
 
 
+#: The address's record of a revealed guess (``?forgetting_revealed=40``): a shared link
+#: opens on the verdict and the curve, not on the guess.
+REVEAL_PARAM = PREFIX + "revealed"
+
+
 def state() -> LabState:
     value = st.session_state.get(STATE_KEY)
-    return value if isinstance(value, LabState) else LabState()
+    if isinstance(value, LabState):
+        return value
+    raw = str(st.query_params.get(REVEAL_PARAM, ""))
+    if raw.isdigit() and 0 <= int(raw) <= 100:
+        return LabState(guess=int(raw), revealed=True)
+    return LabState()
 
 
 def _set_state(value: LabState) -> None:
@@ -346,6 +356,7 @@ def controls(w: Words) -> Settings:
             key=PREFIX + key,
             help=view.say(w, f"controls.{name}_help"),
             bind="query-params",
+            disabled=locked(PREFIX + "sliders"),  # a teacher's lesson may lock them
             **kwargs,
         )
 
@@ -365,6 +376,7 @@ def controls(w: Words) -> Settings:
         view.say(w, "controls.reset"),
         key=PREFIX + "reset",
         on_click=_reset,
+        disabled=locked(PREFIX + "sliders"),
         help=view.say(w, "controls.reset_help"),
         icon=":material/restart_alt:",
         width="stretch",
@@ -389,14 +401,16 @@ def controls(w: Words) -> Settings:
 
 
 def _reveal() -> None:
-    _set_state(
-        replace(state(), guess=int(st.session_state.get(PREFIX + "guess", 50)), revealed=True)
-    )
+    guess = int(st.session_state.get(PREFIX + "guess", 50))
+    _set_state(replace(state(), guess=guess, revealed=True))
+    st.query_params[REVEAL_PARAM] = str(guess)
 
 
 def _hide() -> None:
     st.session_state[PREFIX + "guess"] = state().guess
     _set_state(replace(state(), revealed=False))
+    if REVEAL_PARAM in st.query_params:
+        del st.query_params[REVEAL_PARAM]
 
 
 def guess_box(w: Words) -> None:
@@ -450,6 +464,7 @@ def _pills(w: Words) -> list[str]:
         format_func=lambda s: view.strategy_label(s, w),
         key=PREFIX + "strategies",
         help=view.say(w, "controls.strategies_help"),
+        bind="query-params",
         label_visibility="collapsed",
     )
     return [s for s in fg.STRATEGIES if s in (picked or [])]

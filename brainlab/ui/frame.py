@@ -47,10 +47,12 @@ __all__ = ["draw_sidebar", "presenter_mode", "vocab"]
 _PRESENTER_CSS = """
 <style>
 [data-testid="stMain"] .block-container {
-  max-width: 100%; padding: 2.25rem 1.25rem 2rem 1.25rem;
+  max-width: 100%; padding: 3.5rem 1.25rem 2rem 1.25rem;
 }
+/* The toolbar floats over the stage's top without hiding it. */
+[data-testid="stHeader"] { background: transparent; }
 [data-testid="stMain"] { font-size: 24px; }
-[data-testid="stMain"] h1 { font-size: 66px; padding: 0 0 0.25rem 0; }
+[data-testid="stMain"] h1 { font-size: 66px; padding: 0; line-height: 1.1; }
 [data-testid="stMain"] h2 { font-size: 50px; }
 [data-testid="stMain"] h3 { font-size: 40px; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
@@ -289,7 +291,7 @@ def current_link() -> str:
     return share.view_link(page_address(), query)
 
 
-def _qr(text: str, width: int, alt: str, caption: str | None = None) -> None:
+def qr_image(text: str, width: int, alt: str, caption: str | None = None) -> None:
     # An <img> of the SVG (st.image turns the string into a data URI): no HTML or
     # script of ours or of the link's text reaches the page.
     st.image(share.qr_svg(text), width=width, caption=caption, alt=alt)
@@ -297,7 +299,7 @@ def _qr(text: str, width: int, alt: str, caption: str | None = None) -> None:
 
 def _large_qr(link: str, alt: str) -> None:
     st.code(link, language=None, wrap_lines=True)
-    _qr(link, QR_LARGE, alt)
+    qr_image(link, QR_LARGE, alt)
 
 
 def _show_large() -> None:
@@ -328,7 +330,7 @@ def share_panel() -> None:
     # The code beside the link, so the panel fits a 720 px high screen under its button.
     code, text = panel.columns([QR_SMALL, 300], gap="medium")
     with code:
-        _qr(link, QR_SMALL, words["qr_alt"], words["qr_caption"])
+        qr_image(link, QR_SMALL, words["qr_alt"], words["qr_caption"])
     with text:
         st.caption(words["intro"])
         st.code(link, language=None, wrap_lines=True)
@@ -346,7 +348,7 @@ def class_address() -> None:
     words = load_toml("ui.toml")["share"]
     link = share.class_link(share.lan_address(), _port())
     st.caption(f"**{words['class_title']}:** `{link}`")
-    _qr(link, QR_CLASS, words["class_alt"])
+    qr_image(link, QR_CLASS, words["class_alt"])
     st.caption(words["class_caption"])
     served = _server_address()
     if served in _LOOPBACK:

@@ -23,6 +23,7 @@ from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
 from brainlab.ui import workspace
+from brainlab.ui.context import locked
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
 from brainlab.ui.uploads import size_mb, too_big
@@ -270,6 +271,7 @@ def query_box(w: Words) -> str:
         q.get("first", FIRST_QUESTION),
         key="retrieval_query",
         bind="query-params",  # a shared link asks the same question
+        disabled=locked("retrieval_query"),  # a teacher's lesson may lock it
         placeholder=q["placeholder"],
         help=q["help"],
         icon=":material/search:",
@@ -292,6 +294,7 @@ def example_box(w: Words) -> None:
         placeholder=view.say(w, "stage", "examples"),
         key="retrieval_example",
         on_change=_pick_example,
+        disabled=locked("retrieval_query"),
         help=view.say(w, "stage", "examples_help"),
         label_visibility="collapsed",
     )
@@ -311,6 +314,7 @@ def main_settings(w: Words) -> tuple[str, int]:
         key="retrieval_method",
         help=c["method_help"],
         bind="query-params",
+        disabled=locked("retrieval_method"),
     )
     top_k = many.slider(
         view.say(w, "controls", "top_k"),
@@ -320,6 +324,7 @@ def main_settings(w: Words) -> tuple[str, int]:
         key="retrieval_top_k",
         help=c["top_k_help"],
         bind="query-params",
+        disabled=locked("retrieval_top_k"),
     )
     return method or "dense", int(top_k)
 

@@ -140,7 +140,8 @@ def _read_more(page: Lesson, step: Step, labels: dict[str, str]) -> None:
 
 def _card_text(title: str, text: str, touch: str, notice: str, labels: dict[str, str]) -> None:
     w = words()
-    st.markdown(f"**{w(title)}**")
+    if title:
+        st.markdown(f"**{w(title)}**")
     if text:
         st.markdown(w(text))
     if touch:
@@ -183,8 +184,7 @@ def stepper(page: Lesson, *, read_more: bool = True) -> Step:
         step = steps[n - 1]
         progress = labels["progress"].format(n=n, total=total)
         if w.presenter:
-            _progress(n, total, progress)
-            st.markdown(f"**{w(step.title)}**")
+            _progress(n, total, f"**{progress} · {w(step.title)}**")
         else:
             st.markdown(f"**{progress} · {w(step.title)}**")
         _card_text("", step.text, step.touch, step.notice, labels)
@@ -253,18 +253,30 @@ def current_tour() -> Tour | None:
     return Tour("custom", title, steps)
 
 
+#: The lesson's current step (the truth), and the jump box's own key. Not bound with
+#: bind="query-params": the step goes into the address by hand, and along to the next
+#: page, which a bound parameter cannot.
+_TOUR_KEY = "_tour_step"
+_JUMP_KEY = "tour_jump"
+
+
+def _jump() -> None:
+    st.session_state[_TOUR_KEY] = st.session_state[_JUMP_KEY]
+
+
 def _tour_step_of(tour: Tour, n: int) -> TourStep:
     return tour.steps[min(max(n, 1), len(tour.steps)) - 1]
 
 
 def _leave_tour(page: Lesson, step_id: str) -> None:
+    """Leave the lesson (a callback): the page's own steps, on the same step, every
+    control free again."""
+    for name in _LESSON_PARAMS:
+        if name in st.query_params:
+            del st.query_params[name]
+    st.session_state.pop(_TOUR_KEY, None)
     index = next(i for i, s in enumerate(page.steps, start=1) if s.id == step_id)
-    keep = {k: v for k, v in kept_params().items() if k in _FRAME_PARAMS}
-    st.session_state.pop(lessons.TOUR_STEP_PARAM, None)
-    st.session_state["_stage_switch"] = None
-    st.switch_page(
-        page_spec(page.slug).script, query_params=_unbound({**keep, step_key(page): index})
-    )
+    st.session_state[step_key(page)] = index
 
 
 def _tour_card(page: Lesson, tour: Tour) -> Step:
@@ -273,39 +285,47 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
     labels = load_toml("ui.toml")["steps"]
     lesson_words = load_toml("ui.toml")["lesson"]
     total = len(tour.steps)
-    key = lessons.TOUR_STEP_PARAM
+    key = _TOUR_KEY
     here = [i for i, s in enumerate(tour.steps, start=1) if s.page == page.slug]
     if key not in st.session_state:
-        raw = st.query_params.get(key, "")
+        # A new visit: the step the address names, if it is on this page; else the
+        # lesson's first step here.
+        raw = str(st.query_params.get(lessons.TOUR_STEP_PARAM, ""))
         asked = int(raw) if raw.isdigit() else 0
-        if not (1 <= asked <= total and tour.steps[asked - 1].page == page.slug):
-            # Opened here by the menu or an old link: the lesson's first step on this page.
-            st.session_state[key] = here[0]
+        ok = 1 <= asked <= total and tour.steps[asked - 1].page == page.slug
+        st.session_state[key] = asked if ok else here[0]
+    n = min(max(int(st.session_state[key]), 1), total)
+    step_here = _tour_step_of(tour, n)
+    if step_here.page != page.slug:
+        # Next, Back or a jump to a step of another page: go there.
+        _switch(page_spec(step_here.page), **{lessons.TOUR_STEP_PARAM: str(n)})
+    if st.query_params.get(lessons.TOUR_STEP_PARAM) != str(n):
+        st.query_params[lessons.TOUR_STEP_PARAM] = str(n)
+    # The jump box shows the lesson's step (its own state is only the reader's pick).
+    st.session_state[_JUMP_KEY] = n
     with st.container(border=True, key=f"{page.slug}_stepcard"):
-        st.caption(f"**{w(tour.title)}**")
-        n = st.selectbox(
+        title, jump = st.columns([3, 2], vertical_alignment="center")
+        title.caption(f"**{w(tour.title)}**")
+        jump.selectbox(
             labels["jump_label"],
             options=list(range(1, total + 1)),
             format_func=str,
-            key=key,
-            bind="query-params",
+            key=_JUMP_KEY,
+            on_change=_jump,
             help=lesson_words["jump_help"],
+            label_visibility="collapsed",
         )
-        n = min(max(int(n or 1), 1), total)
-        step_here = _tour_step_of(tour, n)
-        if step_here.page != page.slug:
-            # The reader jumped to a step of another page: go there.
-            _switch(page_spec(step_here.page))
         own = next(s for s in page.steps if s.id == step_here.step)
-        _progress(n, total, labels["progress"].format(n=n, total=total))
+        progress = labels["progress"].format(n=n, total=total)
+        _progress(n, total, f"**{progress} · {w(step_here.title or own.title)}**")
         _card_text(
-            step_here.title or own.title,
+            "",
             step_here.text or own.text,
             step_here.touch or own.touch,
             step_here.notice or own.notice,
             labels,
         )
-        back, forward = st.columns(2)
+        back, forward, leave = st.columns([2, 2, 1])
         if n > 1:
             with back:
                 _nav_button(
@@ -326,12 +346,13 @@ def _tour_card(page: Lesson, tour: Tour) -> Step:
                     ("Right", "PageDown"),
                     lambda: _move(key, 1, total),
                 )
-        if st.button(
-            lesson_words["leave"],
+        leave.button(
+            "",
             key="tour_leave",
             icon=":material/close:",
             help=lesson_words["leave_help"],
             type="tertiary",
-        ):
-            _leave_tour(page, own.id)
+            on_click=_leave_tour,
+            args=(page, own.id),
+        )
     return own

@@ -13,6 +13,8 @@ from brainlab import lessons
 from brainlab.content import load_site, page_spec
 from tests.browser.harness import (
     assert_clean,
+    assert_in_viewport,
+    horizontal_overflow,
     main,
     open_page,
     screenshot,
@@ -96,5 +98,57 @@ def test_pagedown_walks_a_pages_own_steps_and_on_to_the_next_page(browser, app_u
     press(page, "PageUp")
     wait_path(page, "two_ways")
     wait_card(page, "Step 6 of 6")  # back lands on the previous page's last step
+    assert_clean(visit)
+    page.context.close()
+
+
+def test_the_builders_link_hides_and_locks_the_chosen_controls(browser, app_url):
+    # The builder itself: pick two steps, see the link and its QR code.
+    visit = open_page(browser, address(app_url, "lesson_builder"))
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    wait_idle(page)
+    main(page).get_by_role("button", name="Take every step of every page").click()
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    screenshot(page, "classroom-builder")
+    main(page).get_by_text("lesson=", exact=False).first.wait_for(timeout=MODEL_TIMEOUT)
+    assert main(page).locator('[data-testid="stImage"] img').count() >= 1
+    screenshot(page, "classroom-builder")
+    assert_clean(visit)
+    page.context.close()
+
+    # Its kind of link, opened in a new context: hidden, locked and free controls.
+    query = lessons.lesson_query(
+        [("retrieval_lab", "ask"), ("cost_lab", "volume")],
+        hide=["retrieval_method"],
+        lock=["retrieval_top_k", "cost_sliders"],
+        presets={"retrieval_query": "How many days do I have to return a product?"},
+        frame={"presenter": "true"},
+    )
+    visit = open_page(browser, address(app_url, "retrieval_lab", urlencode(query)))
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.locator(".st-key-retrieval_rag_answer").filter(has_text="30 days").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
+    wait_idle(page)
+    assert page.locator(".st-key-retrieval_method").count() == 1
+    assert not page.locator(".st-key-retrieval_method").is_visible()
+    assert page.locator(".st-key-retrieval_top_k input[type='range']").is_disabled()
+    assert page.locator(".st-key-retrieval_query input").is_enabled()
+    wait_card(page, "Step 1 of 2")
+    assert_in_viewport(page, card(page), "the lesson's card")
+    assert_in_viewport(page, page.locator(".st-key-retrieval_rag_answer"), "the answer")
+    assert horizontal_overflow(page) == 0
+    screenshot(page, "classroom-lesson-retrieval")
+    press(page, "ArrowRight")
+    wait_path(page, "cost_lab")
+    wait_card(page, "Step 2 of 2")
+    sliders = page.locator(".st-key-cost_sliders input[type='range']")
+    assert sliders.count() == 3
+    assert all(sliders.nth(i).is_disabled() for i in range(3))
+    assert "hide=retrieval_method" in page.url and "lock=" in page.url
+    screenshot(page, "classroom-lesson-cost")
     assert_clean(visit)
     page.context.close()
