@@ -163,16 +163,6 @@ async def student(
                     s.errors.append(found["__exception__"])
                 elif expect not in found.get("__text__", "").replace("\\", ""):
                     s.errors.append(f"the answer to {q!r} does not say {expect!r}")
-                    if os.environ.get("LOAD_DEBUG"):
-                        t = found.get("__text__", "")
-                        print(
-                            "DEBUG",
-                            n,
-                            q,
-                            "answer box",
-                            "answer with" in t,
-                            [x for x in t.split("\n") if "euros" in x or "days" in x][:6],
-                        )
             s.done = True
             await hold.wait()  # stay connected until the server's RSS has been read
     except Exception as exc:
