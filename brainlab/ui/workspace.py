@@ -100,8 +100,7 @@ def save(name: str, value: Any) -> None:
         return
     try:
         get_store().put(current(), name, value)
-    except (store.StoreError, OSError, ValueError) as exc:
-        # ValueError: text the database cannot hold (a lone surrogate's UnicodeEncodeError).
+    except (store.StoreError, OSError, ValueError) as exc:  # e.g. a lone surrogate
         st.session_state[_NOTE] = ("error", _words()["save_failed"].format(error=str(exc)[:200]))
         return
     saved[name] = text
