@@ -134,7 +134,9 @@ def state() -> CostState:
     """The lab's state in this session (created on first use, from the reader's workspace
     when it holds a table)."""
     if STATE not in st.session_state:
-        st.session_state[STATE] = _restored() or CostState()
+        # After "Start fresh", the address's slider values are the old workspace's: not read.
+        fresh = workspace.fresh_start()
+        st.session_state[STATE] = _restored() or CostState(link_read=fresh)
     return st.session_state[STATE]
 
 

@@ -119,9 +119,20 @@ def _forget_labs() -> None:
             del st.session_state[key]
 
 
+#: Set by "Start fresh": the labs then ignore the values a shared link put in the address
+#: (a bound slider's old value would otherwise come back into the fresh lab).
+FRESH_START = "_ws_fresh_start"
+
+
+def fresh_start() -> bool:
+    """Whether this session has just started a fresh workspace (read once)."""
+    return bool(st.session_state.pop(FRESH_START, False))
+
+
 def _start_fresh() -> None:
     old = st.session_state.get(_ID)
     _forget_labs()
+    st.session_state[FRESH_START] = True
     st.session_state[_ID] = store.new_id()
     st.query_params[WS_PARAM] = st.session_state[_ID]
     st.session_state[_NOTE] = ("info", _words()["fresh_done"])
