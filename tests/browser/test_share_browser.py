@@ -105,8 +105,13 @@ def test_presenter_mode_sidebar_shows_the_class_address(browser, app_url):
     page = visit.page
     page.set_viewport_size({"width": 1280, "height": 720})
     wait_idle(page)
+    # Presenter mode starts with the sidebar collapsed (the stage gets the full width): the
+    # teacher opens it to show the class address.
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
     sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Students open").first.wait_for(state="visible")
     assert "Students open" in sidebar.inner_text()
+    page.wait_for_timeout(600)  # the sidebar's slide-in animation
     qr = sidebar.locator("img").first.bounding_box()
     assert qr and qr["width"] >= 150 and in_viewport(page, qr), qr
     page.screenshot(path=str(SCREENSHOTS / "share-presenter-dark-1280.png"))
