@@ -73,6 +73,25 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
 
 
+def time_queries(index, questions, prefix: str = "", target: str = "") -> None:
+    """Print, per method, the time from a new question to its hits, answer and prompt."""
+    for method in rt.METHODS:
+        times = []
+        for q in questions:
+            index._queries.clear()  # a new query: no remembered embedding
+            t = time.perf_counter()
+            hits = index.search(q, k=3, method=method)
+            rt.grounded_answer(q, hits, 0.3)
+            rt.build_prompt(q, hits)
+            times.append(time.perf_counter() - t)
+        times.sort()
+        print(
+            f"{prefix}new query → hits+answer ({method:7s}): median "
+            f"{ms(statistics.median(times))}, p90 {ms(times[int(0.9 * len(times)) - 1])}"
+            f"  over {len(times)} questions{target}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=40, help="distinct questions timed")
@@ -99,20 +118,7 @@ def main() -> None:
         f"{q} ({i})" if i >= len(QUESTIONS) else q
         for i, q in enumerate(QUESTIONS * (args.queries // len(QUESTIONS) + 1))
     ][: args.queries]
-    for method in rt.METHODS:
-        times = []
-        for q in questions:
-            index._queries.clear()  # a new query: no remembered embedding
-            t = time.perf_counter()
-            hits = index.search(q, k=3, method=method)
-            rt.grounded_answer(q, hits, 0.3)
-            rt.build_prompt(q, hits)
-            times.append(time.perf_counter() - t)
-        times.sort()
-        print(
-            f"new query → hits+answer ({method:7s}): median {ms(statistics.median(times))}, "
-            f"p90 {ms(times[int(0.9 * len(times)) - 1])}  over {len(times)} questions"
-        )
+    time_queries(index, questions)
 
     new = rt.Doc(
         "bench",
@@ -194,21 +200,7 @@ def chinese(queries: int) -> None:
             f"{q}（{i}）" if i >= len(ZH_QUESTIONS) else q
             for i, q in enumerate(ZH_QUESTIONS * (queries // len(ZH_QUESTIONS) + 1))
         ][:queries]
-        for method in rt.METHODS:
-            times = []
-            for q in questions:
-                index._queries.clear()
-                t = time.perf_counter()
-                hits = index.search(q, k=3, method=method)
-                rt.grounded_answer(q, hits, 0.3)
-                rt.build_prompt(q, hits)
-                times.append(time.perf_counter() - t)
-            times.sort()
-            print(
-                f"zh: new query → hits+answer ({method:7s}): median "
-                f"{ms(statistics.median(times))}, p90 {ms(times[int(0.9 * len(times)) - 1])}"
-                f"  over {len(times)} questions (target: median <= 50 ms)"
-            )
+        time_queries(index, questions, prefix="zh: ", target="  (target: median <= 50 ms)")
         rates = rt.hit_rates(index, rt.load_eval_set(rt.eval_path("zh"), docs))
         en = rt.hit_rates(index, rt.load_eval_set(rt.EVAL_PATH, docs), methods=("dense", "hybrid"))
         for method, rate in rates.items():
