@@ -915,7 +915,9 @@ class Note:
     - ``"conflict"``: the pages ``n`` say different things; the answer goes by the newest,
       ``chosen`` (dated ``date``), as the prompt's instruction says;
     - ``"ambiguous"``: the question names no product and the pages ``n`` are about different
-      ones (``names``).
+      ones (``names``);
+    - ``"instruction"``: the fetched pages ``n`` hold text that speaks to the model as an
+      instruction (see :func:`injected_instructions`): it reaches the model with the prompt.
     """
 
     kind: str
@@ -1042,6 +1044,11 @@ def grounded_answer(
             best_similarity=best,
         )
     notes: list[Note] = []
+    # Every fetched page goes into the prompt, quoted or not: one that speaks to the model as
+    # an instruction is flagged whatever the answer quotes.
+    carrying = tuple(n for n, h in enumerate(hits, start=1) if injected_instructions(h.text))
+    if carrying:
+        notes.append(Note("instruction", carrying))
     asked = product_names(question)
     numbered = list(enumerate(hits, start=1))
     close = [(n, h) for n, h in numbered if _closeness(h) >= min_score]
@@ -1089,6 +1096,156 @@ def grounded_answer(
     notes += more
     text = " ".join(f"{s.sentence} [{s.n}]" for s in sources)
     return Answer(text, tuple(sources), abstained=False, best_similarity=best, notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- RAG's own risks
+
+RISKS_FILE = "rag_risks.toml"
+
+
+def _injection_patterns(language: str | None = None) -> tuple[re.Pattern[str], ...]:
+    from brainlab.content import load_toml
+
+    raw = load_toml(RISKS_FILE, language=language).get("injection", {}).get("patterns", [])
+    return tuple(re.compile(p, re.IGNORECASE) for p in raw)
+
+
+def injected_instructions(text: str, language: str | None = None) -> list[str]:
+    """The sentences of ``text`` that speak to the model as instructions ("Ignore all
+    previous instructions and ..."), by the patterns of ``content/rag_risks.toml``.
+
+    A retrieved page is data: whatever it says reaches the model inside the prompt, so a
+    sentence that reads as a command to the model is a prompt injection to flag.
+    """
+    patterns = _injection_patterns(language)
+    out = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        if any(p.search(sentence) for p in patterns):
+            out.append(sentence)
+    return out
+
+
+@dataclass(frozen=True)
+class RiskCase:
+    """One case of the lab's "RAG's own risks" tab: a page planted in a copy of the
+    library, the question asked of it, and what the demo must show (``expect``)."""
+
+    id: str
+    title: str
+    question: str
+    explain: str
+    doc: Doc
+    expect: str
+    method: str = "dense"
+
+
+@dataclass(frozen=True)
+class RiskRun:
+    """What the real retriever and grounded answer did with a :class:`RiskCase`."""
+
+    case: RiskCase
+    hits: tuple[Hit, ...]
+    answer: Answer
+    prompt: str
+    planted_rank: int | None
+    planted_cited: bool
+    instructions: tuple[str, ...]
+
+    @property
+    def shows_the_risk(self) -> bool:
+        """Whether the run shows what the case is about (its ``expect``)."""
+        if self.case.expect == "cited":
+            return self.planted_cited
+        if self.case.expect == "fetched":
+            return self.planted_rank is not None
+        if self.case.expect == "flagged":
+            return self.planted_rank is not None and any(
+                n.kind == "instruction" for n in self.answer.notes
+            )
+        return False
+
+
+RISK_EXPECTATIONS = ("cited", "fetched", "flagged")
+
+
+def risk_cases(language: str | None = None) -> list[RiskCase]:
+    """The cases of ``content/rag_risks.toml`` in ``language``.
+
+    Raises
+    ------
+    ContentError
+        Naming the file, when a case lacks a field or expects something unknown.
+    """
+    from brainlab.content import CONTENT_DIR, ContentError, load_toml
+
+    out = []
+    for i, raw in enumerate(load_toml(RISKS_FILE, language=language).get("cases", [])):
+        where = f"cases[{i}]"
+        missing = [k for k in ("id", "title", "question", "explain", "expect") if not raw.get(k)]
+        if missing or not isinstance(raw.get("doc"), dict):
+            raise ContentError(CONTENT_DIR / RISKS_FILE, f"{where} is missing {missing or 'doc'}")
+        if raw.get("method", "dense") not in METHODS:
+            raise ContentError(
+                CONTENT_DIR / RISKS_FILE, f"{where}: method must be one of {', '.join(METHODS)}"
+            )
+        if raw["expect"] not in RISK_EXPECTATIONS:
+            raise ContentError(
+                CONTENT_DIR / RISKS_FILE,
+                f"{where}: expect must be one of {', '.join(RISK_EXPECTATIONS)}",
+            )
+        out.append(
+            RiskCase(
+                id=str(raw["id"]),
+                title=str(raw["title"]),
+                question=str(raw["question"]),
+                explain=str(raw["explain"]),
+                doc=_doc_from_raw(raw["doc"], f"{where}.doc"),
+                expect=str(raw["expect"]),
+                method=str(raw.get("method", "dense")),
+            )
+        )
+    return out
+
+
+def run_risk_case(
+    case: RiskCase,
+    library: Sequence[Doc],
+    *,
+    encoder: Encoder | None = None,
+    language: str = "en",
+    k: int = 3,
+    min_score: float = 0.3,
+    method: str | None = None,
+    chunk_size: int | None = None,
+    chunk_overlap: int | None = None,
+) -> RiskRun:
+    """Plant ``case.doc`` in a copy of ``library`` (``library`` itself is not changed), ask
+    ``case.question`` with the real retriever (by ``method``, else the case's), and answer
+    as the lab does."""
+    docs = [d for d in library if d.id != case.doc.id] + [case.doc]
+    r = Retriever(
+        docs,
+        encoder=encoder,
+        language=language,
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+    )
+    hits = r.search(case.question, k, method or case.method)
+    answer = grounded_answer(case.question, hits, min_score, docs=r.docs)
+    ranks = [n for n, h in enumerate(hits, start=1) if h.doc_id == case.doc.id]
+    lines = tuple(
+        line for h in hits if h.doc_id == case.doc.id for line in injected_instructions(h.text)
+    )
+    return RiskRun(
+        case=case,
+        hits=tuple(hits),
+        answer=answer,
+        prompt=build_prompt(case.question, hits),
+        planted_rank=ranks[0] if ranks else None,
+        planted_cited=any(s.doc_id == case.doc.id for s in answer.sources),
+        instructions=lines,
+    )
 
 
 def _quote(

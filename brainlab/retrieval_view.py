@@ -360,3 +360,29 @@ def miss_lines(rate: rt.HitRate, titles: dict[str, str], w: Words) -> list[str]:
         )
         for q, exp, got in rate.misses
     ]
+
+
+# --------------------------------------------------------------------------- RAG's own risks
+
+
+def risk_say(w: Words, key: str, **values: Any) -> str:
+    """The string ``[words] key`` of content/rag_risks.toml in the reader's words."""
+    rendered = w(load_toml(rt.RISKS_FILE)["words"][key])
+    return rendered.format(**values) if values else rendered
+
+
+def risk_lines(run: rt.RiskRun, k: int, w: Words) -> list[str]:
+    """What the demo found, in the reader's words (escaped Markdown): where the planted page
+    ranked, whether the answer quotes it, and its lines that speak to the model."""
+    lines = [risk_say(w, "method", method=method_label(run.case.method, w))]
+    if run.planted_rank is None:
+        lines.append(risk_say(w, "not_fetched", k=k))
+    else:
+        lines.append(risk_say(w, "rank", rank=run.planted_rank, k=k))
+    lines.append(risk_say(w, "cited" if run.planted_cited else "not_cited"))
+    if run.instructions:
+        lines.append(risk_say(w, "instructions"))
+        lines += [f"> {escape(line)}" for line in run.instructions]
+    else:
+        lines.append(risk_say(w, "no_instructions"))
+    return lines

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from brainlab import preload
+from brainlab import content, preload
 from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
@@ -667,7 +667,7 @@ def stage(page: Lesson) -> None:
 
 # --------------------------------------------------------------------------- the tabs below
 
-TABS = ("prompt", "compare", "eval", "map", "chunks", "library", "retrain", "llm")
+TABS = ("prompt", "compare", "eval", "risks", "map", "chunks", "library", "retrain", "llm")
 
 
 def tabs_below(
@@ -690,6 +690,9 @@ def tabs_below(
     if tabs["eval"].open:
         with tabs["eval"]:
             eval_view(settings, w)
+    if tabs["risks"].open:
+        with tabs["risks"]:
+            risks_view(settings, w)
     if tabs["map"].open:
         with tabs["map"]:
             map_view(r, question, settings, w)
@@ -835,6 +838,77 @@ def eval_view(settings: Settings, w: Words) -> None:
             label = view.say(w, "eval", "misses", method=view.method_label(method, w))
             with st.expander(label):
                 st.markdown("  \n".join(view.miss_lines(rate, titles, w)))
+
+
+#: How many pages the risks demo fetches: the lab's default top-k.
+RISK_K = 3
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _risk_run(
+    case_id: str,
+    language: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    min_sim: float,
+    risks_mtime: float,
+) -> rt.RiskRun:
+    """One case of RAG's own risks, run by the real retriever over a copy of the shipped
+    library with the case's page planted in it (cached per case, chunking and minimum)."""
+    del risks_mtime  # part of the cache key only: an edited case is run again
+    case = next(c for c in rt.risk_cases(language) if c.id == case_id)
+    return rt.run_risk_case(
+        case,
+        rt.load_library(rt.library_path(language)),
+        encoder=shared_encoder(language),
+        language=language,
+        k=RISK_K,
+        min_score=min_sim,
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+    )
+
+
+def risks_view(settings: Settings, w: Words) -> None:
+    """RAG's own risks: a wrong but cited answer, distracting context, a page carrying an
+    injected instruction; each run now by the real retriever on a copy of the library."""
+    language = _language()
+    cases = rt.risk_cases(language)
+    st.caption(view.risk_say(w, "intro"))
+    titles = {c.id: w(c.title) for c in cases}
+    picked = st.segmented_control(
+        view.risk_say(w, "pick"),
+        list(titles),
+        format_func=titles.get,
+        default=cases[0].id,
+        key="retrieval_risk_case",
+    )
+    case = next((c for c in cases if c.id == picked), cases[0])
+    files = (content.CONTENT_DIR / rt.RISKS_FILE, content.CONTENT_DIR / "zh" / rt.RISKS_FILE)
+    run = _risk_run(
+        case.id,
+        language,
+        settings.chunk_size,
+        settings.chunk_overlap,
+        MIN_SIM_BY_LANGUAGE.get(language, MIN_SIM),
+        max(p.stat().st_mtime for p in files if p.is_file()),
+    )
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        st.markdown(f"**{view.risk_say(w, 'planted')}**")
+        with st.container(border=True, key="retrieval_risk_planted"):
+            st.markdown(f"**{escape(case.doc.title)}** :small[({escape(case.doc.updated)})]")
+            st.markdown(escape(case.doc.text))
+        st.markdown(f"**{view.risk_say(w, 'question')}:** {escape(case.question)}")
+        with st.container(key="retrieval_risk_answer"):
+            st.info(view.library_box(view.library_answer(run.answer, w), w))
+        with st.container(key="retrieval_risk_found"):
+            st.markdown("  \n".join(view.risk_lines(run, RISK_K, w)))
+        st.markdown(w(case.explain))
+    with right:
+        st.markdown(f"**{view.risk_say(w, 'fetched')}**")
+        topics = rt.library_topics(rt.library_path(language))
+        hit_list(list(run.hits), topics=topics, key="retrieval_risk_hit", w=w)
 
 
 def map_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> None:
