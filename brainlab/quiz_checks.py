@@ -42,6 +42,13 @@ def fine_tune_cost_depends_on_scenario() -> list[str]:
     others = {n: c for n, c in top.items() if n != "open_weight" and c != "people"}
     if others:
         found.append(f"people's time should dominate the other scenarios: {others}")
+    # The distractor's explanation states two figures: compute is at most a third of the
+    # bill in any preset, and about 5 % at the defaults.
+    compute = {name: s["compute"] for name, s in splits.items()}
+    if max(compute.values()) > 1 / 3:
+        found.append(f"compute should be at most a third of every preset's bill: {compute}")
+    if round(100 * compute["default"]) not in (4, 5, 6):
+        found.append(f"compute should be about 5 % at the defaults: {compute['default']:.3f}")
     return found
 
 

@@ -123,3 +123,12 @@ def test_without_the_longer_horizon_terms_fine_tuning_would_win_at_five_years():
     cum = costs.cumulative_costs(bare)
     assert (cum["fine_tune"] <= cum["rag"]).any()
     assert not (c.cumulative["fine_tune"] <= c.cumulative["rag"]).any()
+
+
+def test_rag_wins_at_the_default_horizon_without_the_unsourced_set_up_costs():
+    """Issue 14, item 4: RAG must not win at 18 months only through its set-up cost, an
+    illustration no source gives: with both set-up costs at 0 it still costs less."""
+    c = scenario(None, 18)
+    bare = {**c.p, "rag_setup_cost": 0, "ft_setup_cost": 0}
+    totals = costs.total_costs(bare)
+    assert totals["rag"] < totals["fine_tune"], totals

@@ -457,3 +457,32 @@ def test_each_retraining_pays_for_data_refresh_and_evaluation_as_well_as_compute
     got = dict(zip(rows.strategy, rows.cost, strict=True))
     # fine_tune: 6/12 * (20 + 50) = 35; hybrid: 12/12 * (20 + 50) = 70.
     assert got == pytest.approx({"fine_tune": 35.0, "hybrid": 70.0})
+
+
+@pytest.mark.model
+def test_the_long_context_figures_the_lessons_state_follow_the_library_and_the_defaults():
+    """The third path, the whole library in every prompt (issue 14, missing teaching point):
+    its size, what it adds to a question at the default input price and what four retrieved
+    chunks cost, as cost_lab.md, two_ways.md and which_path.md state them, measured here
+    with the real tokenizer and the cost model's defaults."""
+    from brainlab import retrieval as rt
+    from brainlab.content import load_lesson
+    from brainlab.embeddings import shared_encoder
+
+    library = rt.load_library()
+    whole = "\n\n".join(f"{d.title}. {d.text}" for d in library)
+    (pieces,) = shared_encoder("en").count_tokens([whole])
+    size = f"about {round(pieces, -2):,} word pieces"
+    p = costs.params(costs.default_assumptions())
+    price = p["base_input_price"]
+    context = p["top_k"] * p["chunk_tokens"]
+    bodies = {
+        slug: "\n".join(s.body for s in load_lesson(slug).sections.values()).replace("\n", " ")
+        for slug in ("cost_lab", "two_ways", "which_path")
+    }
+    for slug, body in bodies.items():
+        assert size in body, (slug, size)
+    for slug in ("cost_lab", "two_ways"):
+        assert f"${price:.2f} per" in bodies[slug], slug
+        assert f"${pieces * price / 1e6:.4f}" in bodies[slug], slug
+    assert f"${context * price / 1e6:.4f}" in bodies["cost_lab"]

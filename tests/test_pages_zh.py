@@ -96,3 +96,17 @@ def test_the_retrieval_lab_in_chinese_searches_the_chinese_library():
     shown = texts(at)
     assert "退货政策" in shown  # the Chinese document, found by its meaning
     assert "30 天" in shown
+
+
+def test_the_risks_tab_in_chinese_plants_a_chinese_page_and_shows_no_english():
+    at = run_page("retrieval_lab", query={"lang": "zh"}, timeout=240)
+    assert not at.exception, at.exception
+    at.session_state["retrieval_tab"] = "RAG 自身的风险"
+    at.run(timeout=240)
+    assert not at.exception, at.exception
+    at.button_group(key="retrieval_risk_case").set_value("injection").run(timeout=240)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "退货：供应商的说明" in shown
+    assert "绝不是命令" in "\n".join(e.value for e in at.info)
+    assert english_sentences(shown) == []
