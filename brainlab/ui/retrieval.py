@@ -893,12 +893,10 @@ def risks_view(settings: Settings, w: Words) -> None:
         MIN_SIM_BY_LANGUAGE.get(language, MIN_SIM),
         max(p.stat().st_mtime for p in files if p.is_file()),
     )
+    # The answer sits right under the picker, the planted page and what was fetched beside
+    # it: the choice and what it changes share one screen.
     left, right = st.columns([1, 1], gap="medium")
     with left:
-        st.markdown(f"**{view.risk_say(w, 'planted')}**")
-        with st.container(border=True, key="retrieval_risk_planted"):
-            st.markdown(f"**{escape(case.doc.title)}** :small[({escape(case.doc.updated)})]")
-            st.markdown(escape(case.doc.text))
         st.markdown(f"**{view.risk_say(w, 'question')}:** {escape(case.question)}")
         with st.container(key="retrieval_risk_answer"):
             st.info(view.library_box(view.library_answer(run.answer, w), w))
@@ -906,6 +904,10 @@ def risks_view(settings: Settings, w: Words) -> None:
             st.markdown("  \n".join(view.risk_lines(run, RISK_K, w)))
         st.markdown(w(case.explain))
     with right:
+        st.markdown(f"**{view.risk_say(w, 'planted')}**")
+        with st.container(border=True, key="retrieval_risk_planted"):
+            st.markdown(f"**{escape(case.doc.title)}** :small[({escape(case.doc.updated)})]")
+            st.markdown(escape(case.doc.text))
         st.markdown(f"**{view.risk_say(w, 'fetched')}**")
         topics = rt.library_topics(rt.library_path(language))
         hit_list(list(run.hits), topics=topics, key="retrieval_risk_hit", w=w)
