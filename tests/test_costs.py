@@ -486,3 +486,15 @@ def test_the_long_context_figures_the_lessons_state_follow_the_library_and_the_d
         assert f"${price:.2f} per" in bodies[slug], slug
         assert f"${pieces * price / 1e6:.4f}" in bodies[slug], slug
     assert f"${context * price / 1e6:.4f}" in bodies["cost_lab"]
+
+
+def test_the_defaults_label_names_the_defaults_models():
+    # Issue 14, item 5: the scenario menu's "Defaults" entry names the models the default
+    # prices come from, not a model that is shut down inside the horizon.
+    from brainlab.content import load_toml
+
+    label = load_toml("cost_words.toml", language="en")["controls"]["defaults_option"]
+    sources = costs.default_assumptions().set_index("key")["source"]
+    assert "gpt-6-luna" in label and "gpt-6-luna" in sources["base_input_price"]
+    assert "GLM 5.3 Flash" in label and "GLM 5.3 Flash" in sources["ft_input_price"]
+    assert "gpt-4o-mini" not in label
