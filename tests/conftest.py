@@ -37,6 +37,8 @@ if not os.environ.get("BRAINLAB_TEST_KEEP_DATA_DIR"):
     import tempfile
 
     os.environ["BRAINLAB_DATA_DIR"] = tempfile.mkdtemp(prefix="brainlab-ws-")
+    # Nor a PostgreSQL database of the developer's: the tests that need one start their own.
+    os.environ.pop("BRAINLAB_DATABASE_URL", None)
 
 
 @pytest.fixture(scope="session")

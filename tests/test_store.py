@@ -202,8 +202,13 @@ def test_a_database_url_wins_over_the_folder_and_its_password_is_never_shown(
     shown = store.describe(url)
     assert pg_cluster.password not in shown
     assert shown == f"postgresql://brainlab@127.0.0.1:{pg_cluster.port}/{url.rsplit('/', 1)[1]}"
+    # The app's one store per process follows the setting.
+    from brainlab.ui import workspace
+
+    assert workspace.get_store().backend == "postgresql"
+    assert workspace.get_store().get(ws, "costs") == {"v": 1}
     monkeypatch.delenv(store.ENV_URL)
-    assert Store().backend == "sqlite"
+    assert Store().backend == "sqlite" and workspace.get_store().backend == "sqlite"
 
 
 def test_replicas_starting_at_once_make_the_tables_once(pg_cluster):
