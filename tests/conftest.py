@@ -37,3 +37,19 @@ if not os.environ.get("BRAINLAB_TEST_KEEP_DATA_DIR"):
     import tempfile
 
     os.environ["BRAINLAB_DATA_DIR"] = tempfile.mkdtemp(prefix="brainlab-ws-")
+    # Nor a PostgreSQL database of the developer's: the tests that need one start their own.
+    os.environ.pop("BRAINLAB_DATABASE_URL", None)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for this test session (tests/pg_server.py): skipped
+    without PostgreSQL, failed instead under CI."""
+    from tests import pg_server
+
+    if pg_server.bindir() is None:
+        if pg_server.under_ci():
+            pytest.fail(f"{pg_server.HOW_TO_GET}. CI must run these tests, never skip them.")
+        pytest.skip(pg_server.HOW_TO_GET)
+    with pg_server.cluster() as running:
+        yield running

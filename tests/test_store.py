@@ -1,5 +1,7 @@
-"""Workspaces (issue 10, item 1): refresh, restart, two readers in parallel, a crash
-between two writes, shares that copy and never grant access. Plain pytest, real SQLite."""
+"""Workspaces (issue 10, items 1 and 2): refresh, restart, two readers in parallel, a crash
+between two writes, shares that copy and never grant access. Plain pytest, each test on
+both backends: a real SQLite file, and a real PostgreSQL server (tests/pg_server.py starts a
+throwaway one; without PostgreSQL these are skipped, and under CI they fail)."""
 
 from __future__ import annotations
 
@@ -20,9 +22,12 @@ from brainlab.store import Store, StoreError
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "ws.sqlite3"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> Path | str:
+    """Where a store lives: an SQLite file, or the URL of a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "ws.sqlite3"
+    return request.getfixturevalue("pg_cluster").create_database()
 
 
 def test_a_value_is_there_on_the_next_read_and_after_a_restart(db):
@@ -164,3 +169,93 @@ def test_a_share_gives_a_copy_never_the_senders_workspace(db):
     # Opening the link twice gives two separate copies.
     assert s.open_share(share_id) not in (receiver, sender)
     assert s.open_share(store.new_id()) is None and s.open_share("../x") is None
+
+
+def test_text_neither_database_can_hold_is_a_clear_error_and_writes_nothing(db):
+    s = Store(db)
+    ws = store.new_id()
+    s.put(ws, "library", ["kept"])
+    for value in ["a lone surrogate \ud800", {"k": ["x\udfff"]}]:
+        with pytest.raises(StoreError, match="not valid text"):
+            s.put_many(ws, {"library": value, "other": 1})
+    for name in ["", "x\x00y", "\ud800", "n" * 101, 5]:
+        with pytest.raises(StoreError, match="not a value name"):
+            s.put(ws, name, 1)
+    assert s.items(ws) == {"library": ["kept"]}
+
+
+# ---------------------------------------------------------------------- PostgreSQL only
+
+
+def test_a_database_url_wins_over_the_folder_and_its_password_is_never_shown(
+    pg_cluster, tmp_path, monkeypatch
+):
+    url = pg_cluster.create_database()
+    monkeypatch.setenv(store.ENV_DIR, str(tmp_path / "unused"))
+    monkeypatch.setenv(store.ENV_URL, url)
+    s = Store()
+    assert s.backend == "postgresql" and s.path is None and store.configured() == url
+    assert not (tmp_path / "unused").exists()  # no SQLite file beside it
+    ws = store.new_id()
+    s.put(ws, "costs", {"v": 1})
+    assert Store(url).get(ws, "costs") == {"v": 1}  # another process's view: the same row
+    shown = store.describe(url)
+    assert pg_cluster.password not in shown
+    assert shown == f"postgresql://brainlab@127.0.0.1:{pg_cluster.port}/{url.rsplit('/', 1)[1]}"
+    # The app's one store per process follows the setting.
+    from brainlab.ui import workspace
+
+    assert workspace.get_store().backend == "postgresql"
+    assert workspace.get_store().get(ws, "costs") == {"v": 1}
+    monkeypatch.delenv(store.ENV_URL)
+    assert Store().backend == "sqlite" and workspace.get_store().backend == "sqlite"
+
+
+def test_replicas_starting_at_once_make_the_tables_once(pg_cluster):
+    url = pg_cluster.create_database()
+    errors, stores = [], []
+    start = threading.Barrier(4)
+
+    def replica():
+        try:
+            start.wait(10)
+            stores.append(Store(url))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(stores) == 4
+    ws = store.new_id()
+    stores[0].put(ws, "quiz", {"q1": "b"})
+    assert all(s.get(ws, "quiz") == {"q1": "b"} for s in stores)
+
+
+def test_a_database_server_crash_mid_write_loses_no_committed_change(pg_cluster):
+    """The server itself dies (``pg_ctl stop -m immediate``: no clean shutdown) while a
+    writer is busy; after its restart every pair written together is whole, and the app's
+    pooled connections work again without an error."""
+    url = pg_cluster.create_database()
+    s = Store(url)
+    ws = store.new_id()
+    s.put(ws, "before", 1)  # leaves a pooled connection that the crash will break
+    child = run_child(url, ws, crash_between=False)
+    try:
+        deadline = time.monotonic() + 20
+        while (s.get(ws, "a") or 0) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        pg_cluster.stop("immediate")
+        assert child.wait(30) != 0  # the writer lost its server mid-loop
+    finally:
+        if child.poll() is None:
+            child.kill()
+        pg_cluster.start()
+    values = s.items(ws)  # the pooled connection died with the server: a new one is made
+    assert values["a"] == values["b"] >= 5 and values["before"] == 1
+    assert values["first"] in (values["a"], values["a"] - 1)
+    assert s.integrity() == "ok"
+    s.put(ws, "after", 2)
+    assert Store(url).get(ws, "after") == 2

@@ -39,12 +39,13 @@ _STORE_LOCK = threading.Lock()
 
 
 def get_store() -> store.Store:
-    """The process's one :class:`~brainlab.store.Store` (opened on first use)."""
+    """The process's one :class:`~brainlab.store.Store` (opened on first use): PostgreSQL
+    when ``BRAINLAB_DATABASE_URL`` is set (several replicas share it), else SQLite."""
     global _STORE
     with _STORE_LOCK:
-        path = store.data_dir() / store.FILE_NAME
-        if _STORE is None or _STORE.path != path:
-            _STORE = store.Store(path)
+        where = store.configured()
+        if _STORE is None or _STORE.where != where:
+            _STORE = store.Store(where)
     return _STORE
 
 
