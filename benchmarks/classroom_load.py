@@ -113,6 +113,8 @@ async def _run(ws, state: BackMsg, timeout: float, found: dict[str, str]) -> Non
             started = True
             found.pop("__text__", None)
             found.pop("__exception__", None)
+        if kind == "navigation":
+            found["__page__"] = msg.navigation.page_script_hash
         if kind == "page_info_changed":
             found["__qs__"] = msg.page_info_changed.query_string
         _walk_ids(msg, found)
@@ -120,10 +122,16 @@ async def _run(ws, state: BackMsg, timeout: float, found: dict[str, str]) -> Non
             return
 
 
-def rerun(query: str, widgets: dict[str, str] | None = None) -> BackMsg:
+def rerun(query: str, widgets: dict[str, str] | None = None, page: str = "") -> BackMsg:
+    """A rerun as the browser sends it: the first names the page by its address; a later
+    one by the page's script hash (a page name would be a navigation, which starts the page
+    afresh)."""
     back = BackMsg()
     back.rerun_script.query_string = query
-    back.rerun_script.page_name = PAGE
+    if page:
+        back.rerun_script.page_script_hash = page
+    else:
+        back.rerun_script.page_name = PAGE
     for wid, value in (widgets or {}).items():
         w = back.rerun_script.widget_states.widgets.add()
         w.id = wid
@@ -157,12 +165,13 @@ async def student(
                 # workspace id included) with the bound question box's new value.
                 query = dict(parse_qsl(found.get("__qs__", "")))
                 query[QUESTION_KEY] = q
-                await _run(ws, rerun(urlencode(query), {qid: q}), timeout, found)
+                await _run(ws, rerun(urlencode(query), {qid: q}, found["__page__"]), timeout, found)
                 s.questions.append(time.monotonic() - t)
                 if "__exception__" in found:
                     s.errors.append(found["__exception__"])
-                elif expect not in found.get("__text__", "").replace("\\", ""):
-                    s.errors.append(f"the answer to {q!r} does not say {expect!r}")
+                elif expect not in (text := found.get("__text__", "").replace("\\", "")):
+                    said = " ".join(text.split())[:160]
+                    s.errors.append(f"the answer to {q!r} does not say {expect!r}: {said!r}")
             s.done = True
             await hold.wait()  # stay connected until the server's RSS has been read
     except Exception as exc:
