@@ -13,6 +13,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import streamlit as st
+from streamlit.logger import get_logger
 
 from brainlab import preload
 from brainlab.ui import draw_sidebar
@@ -24,6 +25,8 @@ from brainlab.ui.uploads import prune_unattached
 # The favicon is never the page's Material icon (see page_config): it would be fetched
 # from fonts.gstatic.com at first paint, which an offline classroom cannot reach.
 page_config()
+# The background load's end ("... finished in N s") in the server's log, as Streamlit logs.
+get_logger(preload.__name__)
 
 current = st.navigation(app_pages())
 draw_sidebar()

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 _LOG = logging.getLogger(__name__)
+#: Logged (``<name> finished in <s> s``, level INFO) when a load has succeeded; the app
+#: sends this module's log to the server's (app.py).
+FINISHED = "finished"
+
 
 #: Set ``BRAINLAB_PRELOAD=0`` to load the model only when the Retrieval lab first needs it
 #: (a machine short of memory; the lab then waits for the load, as before).
@@ -180,6 +184,7 @@ class Loader:
             with self._lock:
                 self._result = value
                 self._index = len(self.steps)
+            _LOG.info("%s %s in %.1f s", self.name, FINISHED, time.monotonic() - self._started_at)
         except BaseException as exc:  # kept and re-raised to every caller of result()
             _LOG.exception("%s failed", self.name)
             with self._lock:
