@@ -237,5 +237,10 @@ def assert_in_viewport(page, locator, what: str) -> None:
     box = locator.bounding_box()
     assert box is not None, f"{what} is not drawn"
     size = page.viewport_size
+    # The room left below it, for every check (artifacts/viewport_room.tsv): a few pixels
+    # are all another machine's fonts may take.
+    room = size["height"] - box["y"] - box["height"]
+    with (ROOT / "artifacts" / "viewport_room.tsv").open("a") as out:
+        out.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')}\t{what}\t{room:.0f}\n")
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (what, box)
     assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (what, box)
