@@ -112,6 +112,8 @@ def _walk_ids(msg: ForwardMsg, found: dict[str, str]) -> None:
     if wid and wid.endswith(QUESTION_KEY):
         found[QUESTION_KEY] = wid
         found["__default__"] = getattr(widget, "default", "")
+        # The box sits in the stage's fragment: a browser reruns only that fragment.
+        found["__fragment__"] = delta.fragment_id
 
 
 async def _run(ws, state: BackMsg, timeout: float, found: dict[str, str]) -> None:
@@ -143,16 +145,20 @@ async def _run(ws, state: BackMsg, timeout: float, found: dict[str, str]) -> Non
             return
 
 
-def rerun(query: str, widgets: dict[str, str] | None = None, page: str = "") -> BackMsg:
+def rerun(
+    query: str, widgets: dict[str, str] | None = None, page: str = "", fragment: str = ""
+) -> BackMsg:
     """A rerun as the browser sends it: the first names the page by its address; a later
     one by the page's script hash (a page name would be a navigation, which starts the page
-    afresh)."""
+    afresh) and, for a widget inside a fragment, that fragment's id (only it reruns)."""
     back = BackMsg()
     back.rerun_script.query_string = query
     if page:
         back.rerun_script.page_script_hash = page
     else:
         back.rerun_script.page_name = PAGE
+    if fragment:
+        back.rerun_script.fragment_id = fragment
     for wid, value in (widgets or {}).items():
         w = back.rerun_script.widget_states.widgets.add()
         w.id = wid
@@ -203,7 +209,8 @@ async def student(
                 query = bound_query(found, q)
                 # The box's id as the last run drew it, as a browser sends it.
                 qid = found[QUESTION_KEY]
-                await _run(ws, rerun(query, {qid: q}, found["__page__"]), timeout, found)
+                back = rerun(query, {qid: q}, found["__page__"], found.get("__fragment__", ""))
+                await _run(ws, back, timeout, found)
                 s.questions.append(time.monotonic() - t)
                 if "__exception__" in found:
                     s.errors.append(found["__exception__"])
