@@ -29,6 +29,10 @@ page_config()
 get_logger(preload.__name__)
 
 current = st.navigation(app_pages())
+if current.url_path == "retrieval_lab":
+    # Opened on the lab itself (a class following the teacher's link): the model is
+    # needed now, so its load starts before this run draws anything, not after the run.
+    preload.start()
 draw_sidebar()
 try:
     current.run()

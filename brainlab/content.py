@@ -444,6 +444,8 @@ def render(
     """
     if vocab not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary {vocab!r}; expected one of {VOCABULARIES}")
+    if "{{" not in text:
+        return text  # nothing to replace: no need to read the glossary (most lines)
     terms = load_glossary(language=language) if glossary is None else glossary
 
     def swap(match: re.Match[str]) -> str:

@@ -9,6 +9,7 @@ and the app the real all-MiniLM-L6-v2 (:func:`brainlab.embeddings.load_encoder`)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -95,6 +96,13 @@ EMBED_BATCH = 16
 #: enough to break near-ties, small enough that "Price: 44 euros." beats the sentence that
 #: merely repeats the product's name.
 SENTENCE_WORD_BONUS = 0.2
+#: Added to the score of a sentence that carries an amount ("Price: 44 euros.") when the
+#: question asks a price (content/answers.toml ``[price]``). The cosine alone puts such a
+#: sentence and the product's description within 0.01 of each other for "What does the K210
+#: kettle cost?", and the shared words then tip it to the description; 0.15 is more than the
+#: words can add there, and less than the gap to a sentence that answers another "how much"
+#: ("How much does the S5 scale weigh?" still quotes the weight).
+PRICE_BONUS = 0.15
 #: How many sentences the extractive answer quotes at most, and how far below the best hit's
 #: similarity another hit may be and still be quoted (further off, it is more noise than help).
 ANSWER_SENTENCES = 2
@@ -144,10 +152,19 @@ def _doc_from_raw(raw: dict[str, Any], where: str) -> Doc:
 
 
 def _read_library_file(path: Path) -> dict[str, Any]:
+    """The parsed TOML of ``path``, parsed once per version of the file (callers only read
+    it): every session's first run reads the library three times, and parsing it was a
+    fifth of that run's time."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+        return _parse_library_file(path, stat.st_mtime_ns, stat.st_size)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise LibraryError(f"{path.name}: cannot read the library ({exc})") from None
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_library_file(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def load_library(path: Path = LIBRARY_PATH) -> list[Doc]:
@@ -383,9 +400,21 @@ def tokenize(text: str, language: str = "en") -> list[str]:
 
     In Chinese (``language="zh"``) the words are found by jieba's segmentation, and Latin
     words and codes among them as in English."""
-    if language == "zh":
-        return _tokenize_zh(text)
-    return _tokenize_en(text)
+    if len(text) > _TOKEN_CACHE_CHARS:  # a long text: not kept (the cache stays small)
+        return _tokenize_zh(text) if language == "zh" else _tokenize_en(text)
+    return list(_tokens(text, language))
+
+
+#: Texts up to this long have their tokens remembered (chunks, sentences, questions): at
+#: most 8,192 of them, some 16 MB in the worst case.
+_TOKEN_CACHE_CHARS = 2_000
+
+
+@functools.lru_cache(maxsize=8_192)
+def _tokens(text: str, language: str) -> tuple[str, ...]:
+    # Remembered per text: every session's index of the shipped library tokenizes the same
+    # chunks, which was a quarter of a session's first run.
+    return tuple(_tokenize_zh(text) if language == "zh" else _tokenize_en(text))
 
 
 def _tokenize_en(text: str) -> list[str]:
@@ -420,6 +449,60 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+# --------------------------------------------------------------------------- prices
+
+_PRICE_LOCK = threading.Lock()
+_PRICE: dict[str, tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]] = {}
+
+
+def _word_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    # An English entry ("cost", "how much") stands as a whole word; a Chinese one or a
+    # symbol ("多少钱", "€") may stand anywhere, "€44" and "44欧元" included.
+    parts = []
+    for word in sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True):
+        body = r"\s+".join(re.escape(p) for p in word.split())
+        if re.fullmatch(r"[a-z ]+", word):
+            body = rf"(?<![a-z0-9]){body}(?![a-z0-9])"
+        parts.append(body)
+    return re.compile("|".join(parts) or r"(?!)")
+
+
+def _price_patterns() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """(question words, amount words, the question words' tokens) of
+    ``content/answers.toml`` ``[price]`` in every language: an English question may search
+    the Chinese library (e5 is multilingual)."""
+    from brainlab.content import load_toml
+
+    key = "all"
+    with _PRICE_LOCK:
+        cached = _PRICE.get(key)
+        if cached is None:
+            asks: list[str] = []
+            amounts: list[str] = []
+            for language in LANGUAGES:
+                words = load_toml("answers.toml", language=language).get("price", {})
+                asks += re.split(r"[,，]", str(words.get("question_words", "")))
+                amounts += re.split(r"[,，]", str(words.get("amount_words", "")))
+            tokens = frozenset(
+                t for w in asks for language in LANGUAGES for t in tokenize(w, language)
+            )
+            cached = _PRICE[key] = (_word_pattern(asks), _word_pattern(amounts), tokens)
+        return cached
+
+
+def asks_price(question: str) -> bool:
+    """Whether ``question`` asks a price or a cost ("How much…", "What does it cost?",
+    "多少钱"), by the words of ``content/answers.toml`` ``[price]``."""
+    return bool(_price_patterns()[0].search(question.lower()))
+
+
+def carries_amount(sentence: str) -> bool:
+    """Whether ``sentence`` states an amount of money: a figure and an amount word
+    ("Price: 44 euros.", "售价 44 欧元"). "1.7 litre" is a figure, not an amount."""
+    lowered = sentence.lower()
+    return bool(re.search(r"\d", lowered)) and bool(_price_patterns()[1].search(lowered))
 
 
 # --------------------------------------------------------------------------- the retriever
@@ -717,13 +800,20 @@ class Retriever:
 
     def best_sentence(self, query: str, chunk: Chunk) -> str:
         """The part of ``chunk`` that is the sentence closest in meaning to ``query``
-        (cosine), plus a small bonus for the share of the query's words it holds; ties go to the
-        earlier sentence. A sentence cut by the chunk's edge is clipped to the chunk."""
+        (cosine), plus a small bonus for the share of the query's words it holds, and
+        :data:`PRICE_BONUS` for a sentence carrying an amount when the query asks a price;
+        ties go to the earlier sentence. A sentence cut by the chunk's edge is clipped to the
+        chunk."""
         doc = self.docs[chunk.doc_id]
         spans = self._sent_spans.get(chunk.doc_id, [])
         vecs = self._sent_vecs.get(chunk.doc_id)
         qvec = self.query_vector(query)
         terms = set(tokenize(query, self.language))
+        price = asks_price(query)
+        # "cost" in "A spare battery costs 59 euros." is not the V900's price: for a price
+        # question the amount counts (PRICE_BONUS), the asking words do not (they still
+        # count in the share's denominator, so the product's name weighs as before).
+        counted = terms - _price_patterns()[2] if price else terms
         best, best_score = "", -math.inf
         for j, (s, e) in enumerate(spans):
             s, e = max(s, chunk.start), min(e, chunk.end)
@@ -733,10 +823,12 @@ class Retriever:
             if not piece:
                 continue
             overlap = (
-                len(terms & set(tokenize(piece, self.language))) / len(terms) if terms else 0.0
+                len(counted & set(tokenize(piece, self.language))) / len(terms) if terms else 0.0
             )
             closeness = float(vecs[j] @ qvec) if vecs is not None else 0.0
             score = closeness + SENTENCE_WORD_BONUS * overlap
+            if price and carries_amount(piece):
+                score += PRICE_BONUS
             if score > best_score + 1e-9:
                 best, best_score = piece, score
         return best
@@ -1084,13 +1176,24 @@ def grounded_answer(
         ((n, h) for n, h in numbered if _closeness(h) >= max(min_score, best - ANSWER_MARGIN)),
         key=lambda nh: -_closeness(nh[1]),
     )
+    price = asks_price(question)
+    if price:
+        # A price question is answered by the close pages that state an amount first: a
+        # recall notice about the T110 ranks above the T110's own page, but not its price.
+        numbered.sort(key=lambda nh: not carries_amount(nh[1].sentence))
     sources = _quote(question, numbered)
     if not sources:
         return Answer(w["not_in_library"], abstained=True, best_similarity=best, notes=tuple(notes))
+    if price and any(carries_amount(s.sentence) for s in sources):
+        sources = [s for s in sources if carries_amount(s.sentence)]
     if own:
         # Every close page about the product counts, however far below the best it ranks:
-        # an older page with another price is a conflict, not noise.
-        sources, more = _conflict(question, sources, _quote(question, own, limit=len(own)))
+        # an older page with another price is a conflict, not noise (for a price question,
+        # only pages stating an amount: "September 2024" is not a rival price).
+        rivals = _quote(question, own, limit=len(own))
+        if price:
+            rivals = [s for s in rivals if carries_amount(s.sentence)] or rivals
+        sources, more = _conflict(question, sources, rivals)
     else:
         sources, more = _settle(sources, dict(numbered), docs)
     notes += more

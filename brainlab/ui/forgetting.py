@@ -33,6 +33,7 @@ from brainlab import references as refs
 from brainlab import training_pool
 from brainlab.content import Lesson, load_toml
 from brainlab.forgetting_view import Settings
+from brainlab.ui import workspace
 from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
 from brainlab.ui.widgets import chart, page_header
@@ -74,6 +75,96 @@ def state() -> LabState:
 
 def _set_state(value: LabState) -> None:
     st.session_state[STATE_KEY] = value
+
+
+# --------------------------------------------------------------------------- the workspace
+
+#: The workspace's name for this lab's work (brainlab/ui/workspace.py): the six training
+#: sliders, the lines shown, the guess and whether it was revealed.
+SAVED = "forgetting"
+#: Set once this session has read the workspace (read once: later runs are the reader's).
+RESTORED = PREFIX + "restored"
+STRATEGIES_KEY = PREFIX + "strategies"
+
+
+def _snapshot(settings: Settings, lab: LabState) -> dict[str, object]:
+    picked = st.session_state.get(STRATEGIES_KEY)
+    return {
+        "settings": {
+            "steps": settings.steps,
+            "learning_rate": settings.learning_rate,
+            "replay_fraction": settings.replay_fraction,
+            "penalty": settings.penalty,
+            "rank": settings.rank,
+            "seed": settings.seed,
+        },
+        "strategies": [s for s in fg.STRATEGIES if s in picked]
+        if isinstance(picked, list)
+        else None,
+        "guess": lab.guess,
+        "revealed": lab.revealed,
+    }
+
+
+def _nearest(options: tuple, value: float) -> float:
+    return min(options, key=lambda o: abs(float(o) - value))
+
+
+def _saved_widgets(saved: dict) -> dict[str, object]:
+    """The slider values of a saved snapshot, as the sliders accept them (a value the
+    sliders cannot show is brought inside their range and onto their notches), or {} when
+    the snapshot is unreadable."""
+    raw = saved.get("settings")
+    if not isinstance(raw, dict):
+        return {}
+    try:
+        s = Settings(
+            steps=int(raw["steps"]),
+            learning_rate=float(raw["learning_rate"]),
+            replay_fraction=float(raw["replay_fraction"]),
+            penalty=float(raw["penalty"]),
+            rank=int(raw["rank"]),
+            seed=int(raw["seed"]),
+        ).clamped()
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return {}
+    return {
+        PREFIX + "steps": min(1000, max(20, round(s.steps / 10) * 10)),
+        PREFIX + "learning_rate": _nearest(view.LEARNING_RATES, s.learning_rate),
+        PREFIX + "replay_fraction": min(
+            0.9, max(0.0, round(round(s.replay_fraction / 0.05) * 0.05, 2))
+        ),
+        PREFIX + "penalty": _nearest(view.PENALTIES, s.penalty),
+        PREFIX + "rank": min(8, max(1, s.rank)),
+        PREFIX + "seed": min(99, max(0, s.seed)),
+    }
+
+
+def restore() -> None:
+    """Once per session, before the sliders are drawn: the reader's saved settings from the
+    workspace (a refresh, a new tab, a restarted server, or an address without them). A
+    value the address carries wins: a shared link shows what it was shared with."""
+    if st.session_state.get(RESTORED):
+        return
+    st.session_state[RESTORED] = True
+    saved = workspace.load(SAVED)
+    if not isinstance(saved, dict):
+        return
+    for key, value in _saved_widgets(saved).items():
+        if key not in st.query_params and key not in st.session_state:
+            st.session_state[key] = value
+    picked = saved.get("strategies")
+    if isinstance(picked, list) and STRATEGIES_KEY not in st.query_params:
+        st.session_state.setdefault(STRATEGIES_KEY, [s for s in fg.STRATEGIES if s in picked])
+    if STATE_KEY in st.session_state or REVEAL_PARAM in st.query_params:
+        return
+    guess = saved.get("guess")
+    if isinstance(guess, int) and not isinstance(guess, bool) and 0 <= guess <= 100:
+        revealed = saved.get("revealed") is True
+        _set_state(LabState(guess=guess, revealed=revealed))
+        st.session_state.setdefault(PREFIX + "guess", guess)
+        if revealed:
+            st.query_params[REVEAL_PARAM] = str(guess)
 
 
 # --------------------------------------------------------------------------- the training
@@ -460,9 +551,10 @@ def _pills(w: Words) -> list[str]:
         view.say(w, "controls.strategies_label"),
         options=list(fg.STRATEGIES),
         selection_mode="multi",
-        default=list(fg.STRATEGIES),
+        # A choice restored from the workspace is in session state: no second default.
+        default=None if STRATEGIES_KEY in st.session_state else list(fg.STRATEGIES),
         format_func=lambda s: view.strategy_label(s, w),
-        key=PREFIX + "strategies",
+        key=STRATEGIES_KEY,
         help=view.say(w, "controls.strategies_help"),
         bind="query-params",
         label_visibility="collapsed",
@@ -577,6 +669,7 @@ def stage(page: Lesson) -> None:
     the map, the comparison, the published numbers and the human analogy are in tabs below.
     """
     w = words()
+    restore()
     lab = state()
     left, right = st.columns([4, 6], gap="medium")
     with left, st.container(gap="xsmall"):
@@ -620,6 +713,8 @@ def stage(page: Lesson) -> None:
     if tabs["human"].open:
         with tabs["human"]:
             human_panel(page, w)
+    # Saved once per run, and only when it changed (one transaction in the workspace).
+    workspace.save(SAVED, _snapshot(settings, state()))
 
 
 def result(

@@ -204,6 +204,12 @@ def load_model() -> None:
         return
     loader = preload.embedding_loader()
     loading = not loader.wait(timeout=0)  # starts the load if app.py has not
+    if not loading and loader.progress().state == "ready":
+        # The model is in memory and the library's embeddings are shared: building this
+        # session's lab takes a few milliseconds, not worth a status (whose closing pauses
+        # the run for 50 ms) and its two messages.
+        lab()
+        return
     holder = st.empty()
     with holder.status(say(w["running"]), expanded=loading):
         if loading:

@@ -32,7 +32,13 @@ _PANEL = "ws_panel"
 #: What a share copies: the library and its settings, and the assumptions table.
 SHARED = ("retrieval", "costs")
 #: Session-state keys of the labs' work, forgotten on "start fresh".
-LAB_STATES = ("retrieval_lab_state", "cost_state", "quiz_answers")
+LAB_STATES = (
+    "retrieval_lab_state",
+    "cost_state",
+    "quiz_answers",
+    "forgetting_state",
+    "forgetting_restored",
+)
 
 _STORE: store.Store | None = None
 _STORE_LOCK = threading.Lock()
