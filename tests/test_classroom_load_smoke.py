@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,12 @@ def test_five_students_on_a_cold_server_all_get_their_page_and_right_answers(tmp
     monkeypatch.delenv("BRAINLAB_DATABASE_URL", raising=False)
     with streamlit_process() as (url, proc):
         bench.check_loopback(url)
-        sessions, during = asyncio.run(
-            bench.classroom(url, STUDENTS, QUESTIONS, RUN_TIMEOUT, proc.pid)
-        )
+        # In a thread of its own: the browser tests' Playwright keeps an event loop running
+        # in this one for the whole session.
+        with ThreadPoolExecutor(1) as pool:
+            sessions, during = pool.submit(
+                asyncio.run, bench.classroom(url, STUDENTS, QUESTIONS, RUN_TIMEOUT, proc.pid)
+            ).result()
         assert proc.poll() is None, "the server died under the load"
     assert len(sessions) == STUDENTS
     problems = [(n, e) for n, s in enumerate(sessions) for e in s.errors]
