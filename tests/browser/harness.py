@@ -54,6 +54,11 @@ def wait_healthy(url: str, timeout: float = 90.0) -> None:
     raise TimeoutError(f"{url} did not become healthy within {timeout:.0f} s")
 
 
+def server_log(url: str) -> Path:
+    """Where :func:`streamlit_process` writes the output of the server at ``url``."""
+    return ROOT / "artifacts" / f"streamlit-{url.rsplit(':', 1)[1]}.log"
+
+
 @contextmanager
 def streamlit_process(
     script: str = "app.py", cwd: Path = ROOT
@@ -61,7 +66,7 @@ def streamlit_process(
     """Run ``streamlit run script`` on 127.0.0.1 with a free port; yield its base URL and
     its process. Its output goes to artifacts/streamlit-<port>.log."""
     port = free_port()
-    log = (ROOT / "artifacts").joinpath(f"streamlit-{port}.log")
+    log = server_log(f"http://127.0.0.1:{port}")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(

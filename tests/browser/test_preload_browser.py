@@ -11,10 +11,10 @@ import time
 from brainlab.content import load_site, page_spec
 from brainlab.preload import FINISHED, embedding_loader
 from tests.browser.harness import (
-    ROOT,
     assert_clean,
     open_app_page,
     screenshot,
+    server_log,
     streamlit_process,
 )
 
@@ -33,8 +33,8 @@ WATCH_PROGRESS = """() => {
 }"""
 
 
-def wait_for_log(port: str, line: str, timeout: float) -> None:
-    log = ROOT / "artifacts" / f"streamlit-{port}.log"
+def wait_for_log(url: str, line: str, timeout: float) -> None:
+    log = server_log(url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if line in log.read_text(errors="replace"):
@@ -49,7 +49,7 @@ def test_retrieval_lab_is_ready_after_reading_the_lesson_on_a_fresh_server(brows
         page = visit.page
         # Reading the opening lesson: the load started by it ends while the learner reads.
         done = f"{embedding_loader().name} {FINISHED} in"
-        wait_for_log(url.rsplit(":", 1)[1], done, LOAD_TIMEOUT)
+        wait_for_log(url, done, LOAD_TIMEOUT)
         page.evaluate(WATCH_PROGRESS)
         page.locator('[data-testid="stSidebarNav"] a').filter(has_text=LAB.title).first.click()
         answer = page.locator(".st-key-retrieval_rag_answer [data-testid='stAlert']").first
