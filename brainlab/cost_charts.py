@@ -17,6 +17,12 @@ import plotly.graph_objects as go
 
 from brainlab import charts
 from brainlab.charts import DASHES, EXTRA_COLOURS, MARKERS, PALETTE, new_figure
+from brainlab.content import current_language, load_toml
+
+#: Where the hover templates live (under ``[hover]``), with the rest of the lab's words.
+WORDS_FILE = "cost_words.toml"
+#: The babel locale of each language (as :data:`brainlab.words.LOCALES`).
+LOCALES = {"en": "en_GB", "zh": "zh_CN"}
 
 #: The palette idea of each strategy.
 IDEA: dict[str, str] = {
@@ -122,8 +128,30 @@ def _vline(x: float, *, dash: str, width: float = 1.5) -> dict:
     }
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+def money(x: float, language: str | None = None) -> str:
+    """Dollars, whole above $100 and with cents below, as ``language`` writes them (the
+    current content language by default): ``$1,234`` in English, ``US$1,234`` in Chinese."""
+    language = current_language() if language is None else language
+    if language == "en":
+        return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+    from babel.numbers import format_currency
+
+    pattern = "¤#,##0" if abs(x) >= 100 else "¤#,##0.00"
+    return format_currency(
+        x, "USD", format=pattern, locale=LOCALES[language], currency_digits=False
+    )
+
+
+_money = money
+
+
+def _hover(key: str, **values: str) -> str:
+    """The hover template ``[hover] key`` of content/cost_words.toml in the current
+    language, each ``{name}`` replaced (plotly's own ``%{x}`` fields are left alone)."""
+    text = str(load_toml(WORDS_FILE)["hover"][key])
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
 
 
 def _wrap_name(name: str, width: int = 12) -> str:
@@ -190,7 +218,7 @@ def cumulative_figure(
                 opacity=1.0 if bold else 0.55,
                 line={"color": PALETTE[idea], "dash": DASHES[idea], "width": 4 if bold else 2},
                 marker={"symbol": MARKERS[idea], "size": 8 if bold else 6},
-                hovertemplate=f"{names[strategy]}<br>month %{{x}}: $%{{y:,.0f}}<extra></extra>",
+                hovertemplate=_hover("cumulative", name=names[strategy]),
             )
         )
     if marker is not None:
@@ -207,7 +235,7 @@ def cumulative_figure(
                     "color": "#F0E442",
                     "line": {"color": "#000000", "width": 1.5},
                 },
-                hovertemplate=f"{marker_label}: month %{{x}}, $%{{y:,.0f}}<extra></extra>",
+                hovertemplate=_hover("marker", label=marker_label),
             )
         )
         fig.update_layout(shapes=[_vline(month, dash="dot")])
@@ -291,7 +319,7 @@ def monthly_stack_figure(
                         "color": _shade(_colour(strategy), min(0.6, 0.22 * i)),
                         "line": {"color": "#FFFFFF", "width": 1.5},
                     },
-                    hovertemplate=f"{label}<br>{name}: {_money(value)} a month<extra></extra>",
+                    hovertemplate=_hover("part", name=label, part=name, amount=_money(value)),
                 )
             )
     totals = table.sum(axis=1).to_numpy()
@@ -354,10 +382,7 @@ def per_thousand_figure(
                 name=names[strategy],
                 mode="lines",
                 line={"color": PALETTE[idea], "dash": DASHES[idea], "width": 3},
-                hovertemplate=(
-                    f"{names[strategy]}<br>%{{x:,.0f}} a month: $%{{y:,.3f}} per 1,000"
-                    "<extra></extra>"
-                ),
+                hovertemplate=_hover("per_thousand", name=names[strategy]),
             )
         )
     shapes, notes = [], []
@@ -440,10 +465,7 @@ def tornado_figure(
                     },
                     "line": {"color": "#000000", "width": 1},
                 },
-                hovertemplate=(
-                    f"%{{y}} at %{{customdata[0]:,.4g}} ({label}):<br>"
-                    "difference $%{customdata[1]:,.0f}<extra></extra>"
-                ),
+                hovertemplate=_hover("tornado", label=label),
             )
         )
     notes = []
@@ -517,10 +539,7 @@ def band_figure(
                 name=f"{names[strategy]}: {range_label}",
                 legendgroup=strategy,
                 customdata=rows["high"].to_numpy(),
-                hovertemplate=(
-                    f"{names[strategy]} month %{{x}}: $%{{y:,.0f}} to $%{{customdata:,.0f}}"
-                    "<extra></extra>"
-                ),
+                hovertemplate=_hover("band_range", name=names[strategy]),
             )
         )
         fig.add_trace(
@@ -532,7 +551,7 @@ def band_figure(
                 legendgroup=strategy,
                 line={"color": colour, "dash": DASHES[idea], "width": 3},
                 marker={"symbol": MARKERS[idea], "size": 7},
-                hovertemplate=f"{names[strategy]} month %{{x}}: $%{{y:,.0f}}<extra></extra>",
+                hovertemplate=_hover("band", name=names[strategy]),
             )
         )
     fig.update_xaxes(rangemode="tozero")

@@ -67,9 +67,15 @@ def component_names(w: Words) -> dict[str, str]:
     return {k: w(v) for k, v in page_words()["components"].items()}
 
 
-def money(x: float) -> str:
-    """Dollars: whole above $100, cents below."""
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+def money(x: float, w: Words | None = None) -> str:
+    """Dollars: whole above $100, cents below, as the reader's language writes them
+    (``$1,234``; ``US$1,234`` in Chinese)."""
+    return cost_charts.money(x, None if w is None else w.language)
+
+
+def joined(w: Words, items: Sequence[str]) -> str:
+    """Items of a list in one sentence ("24, 48"; "24、48" in Chinese)."""
+    return str(page_words()["verdict"]["separator"]).join(items)
 
 
 def count(x: float) -> str:
@@ -96,7 +102,7 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
     volume = count(c.p["queries_per_month"])
     if math.isclose(totals[a], totals[b], rel_tol=1e-9, abs_tol=0.005):
         first = say(w, "verdict", "equal", volume=volume, a=names[a], b=names[b],
-                    months=c.months, total=money(totals[a]))  # fmt: skip
+                    months=c.months, total=money(totals[a], w))  # fmt: skip
         cheaper = a
     else:
         cheaper, dearer = (a, b) if totals[a] < totals[b] else (b, a)
@@ -107,10 +113,10 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
             volume=volume,
             cheaper=names[cheaper],
             dearer=names[dearer],
-            diff=money(totals[dearer] - totals[cheaper]),
+            diff=money(totals[dearer] - totals[cheaper], w),
             months=c.months,
-            cheaper_total=money(totals[cheaper]),
-            dearer_total=money(totals[dearer]),
+            cheaper_total=money(totals[cheaper], w),
+            dearer_total=money(totals[dearer], w),
         )
     first = f"{first}{retirement_note(c, w)}"
     crossing = c.crossover(a, b)
@@ -139,9 +145,9 @@ def retirement_note(c: Checked, w: Words) -> str:
         w,
         "verdict",
         "retirement",
-        months_list=", ".join(str(m) for m in months),
-        refit=money(parts["fine_tune"].migration),
-        evaluation=money(parts["rag"].migration),
+        months_list=joined(w, [str(m) for m in months]),
+        refit=money(parts["fine_tune"].migration, w),
+        evaluation=money(parts["rag"].migration, w),
     )
 
 
@@ -162,7 +168,8 @@ def problems_text(c: Checked, w: Words) -> str:
     """The message shown while rows are bad: what is wrong, and what the charts use meanwhile."""
     # Problems quote what the reader typed or imported: escaped, so it shows as text.
     lines = "\n".join(f"- {escape(line)}" for line in c.problems)
-    stand_in = ", ".join(f"{c.known[k].label} = {c.p[k]:,.6g}" for k in c.known if k in c.bad_keys)
+    bad = [k for k in c.known if k in c.bad_keys]
+    stand_in = joined(w, [f"{c.known[k].label} = {c.p[k]:,.6g}" for k in bad])
     return f"{say(w, 'controls', 'invalid_heading')}\n{lines}\n\n" + say(
         w, "controls", "invalid_kept", values=stand_in
     )
@@ -205,7 +212,7 @@ def cumulative_chart(c: Checked, a: str, b: str, w: Words, *, height: int = 320)
         height=height,
         highlight=(a, b),
     )
-    ends = ", ".join(f"{legend_names(w)[s]} {money(end[s])}" for s in STRATEGIES)
+    ends = joined(w, [f"{legend_names(w)[s]} {money(end[s], w)}" for s in STRATEGIES])
     alt = say(w, "charts", "cumulative_alt", months=c.months, finding=title, ends=ends)
     return Chart(fig, alt)
 
@@ -217,8 +224,8 @@ def monthly_chart(c: Checked, w: Words) -> Chart:
     one_month = monthly[monthly["month"] == 1]
     per_strategy = one_month.groupby("strategy")["cost"].sum().reindex(STRATEGIES, fill_value=0)
     lo_s, hi_s = per_strategy.idxmin(), per_strategy.idxmax()
-    title = say(w, "charts", "stack_title", cheapest=names[lo_s], low=money(per_strategy[lo_s]),
-                dearest=names[hi_s], high=money(per_strategy[hi_s]))  # fmt: skip
+    title = say(w, "charts", "stack_title", cheapest=names[lo_s], low=money(per_strategy[lo_s], w),
+                dearest=names[hi_s], high=money(per_strategy[hi_s], w))  # fmt: skip
     fig = cost_charts.monthly_stack_figure(
         monthly=one_month,
         names=legend_names(w),
@@ -259,7 +266,7 @@ def tornado_chart(c: Checked, a: str, b: str, w: Words) -> Chart:
     sens = c.sensitivity(a, b)
     if len(sens):
         top = sens.iloc[0]
-        title = say(w, "charts", "tornado_title", label=top["label"], swing=money(top["swing"]))
+        title = say(w, "charts", "tornado_title", label=top["label"], swing=money(top["swing"], w))
     else:
         title = say(w, "charts", "tornado_none")
     base = c.totals[a] - c.totals[b]
@@ -270,7 +277,7 @@ def tornado_chart(c: Checked, a: str, b: str, w: Words) -> Chart:
         low_label=say(w, "charts", "low"),
         high_label=say(w, "charts", "high"),
         base=base,
-        base_label=say(w, "charts", "baseline", diff=money(base)),
+        base_label=say(w, "charts", "baseline", diff=money(base, w)),
     )
     return Chart(fig, say(w, "charts", "tornado_alt", a=names[a], b=names[b], finding=title))
 

@@ -242,7 +242,7 @@ def apply_preset(assumptions: pd.DataFrame, name: str) -> pd.DataFrame:
     for key, value in preset.values.items():
         mask = out["key"] == key
         out.loc[mask, "value"] = value
-        source = preset.sources.get(key, f"Preset '{preset.title}': illustrative value")
+        source = preset.sources.get(key) or _say("preset_source", title=preset.title)
         out.loc[mask, "source"] = source
     return out
 
@@ -263,6 +263,16 @@ def _as_number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+#: The lab's words; its messages are under ``[errors]`` (read at call time, in the reader's
+#: language).
+WORDS_FILE = "cost_words.toml"
+
+
+def _say(message: str, /, **values: Any) -> str:
+    """The message ``[errors] <message>`` of content/cost_words.toml, ``{name}`` values put in."""
+    return str(load_toml(WORDS_FILE)["errors"][message]).format(**values)
 
 
 def _fmt(x: float) -> str:
@@ -298,10 +308,10 @@ def _row_problems(
     if isinstance(assumptions, Mapping):
         assumptions = pd.DataFrame({"key": list(assumptions), "value": list(assumptions.values())})
     if not isinstance(assumptions, pd.DataFrame):
-        return [(None, "The assumptions must be a table with the columns key and value.")]
+        return [(None, _say("not_a_table"))]
     missing_cols = [c for c in ("key", "value") if c not in assumptions.columns]
     if missing_cols:
-        return [(None, f"The assumptions table has no column {', '.join(missing_cols)}.")]
+        return [(None, _say("no_column", columns=", ".join(missing_cols)))]
 
     problems: list[tuple[str | None, str]] = []
     seen: set[str] = set()
@@ -309,41 +319,43 @@ def _row_problems(
         zip(assumptions["key"], assumptions["value"], strict=True), start=1
     ):
         if not isinstance(key, str) or key not in known:
-            problems.append((None, f"Row {position}: unknown assumption {str(key)!r}."))
+            problems.append((None, _say("unknown_key", row=position, key=repr(str(key)))))
             continue
         spec = known[key]
-        name = f"Row {position} ({spec.label}, {key})"
+        name = _say("row_name", row=position, label=spec.label, key=key)
         if key in seen:
-            problems.append((key, f"{name}: appears more than once."))
+            problems.append((key, _say("duplicate", name=name)))
             continue
         seen.add(key)
         if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
-            problems.append((key, f"{name}: the value is missing."))
+            problems.append((key, _say("missing_value", name=name)))
             continue
         if isinstance(raw, str) and not raw.strip():
-            problems.append((key, f"{name}: the value is missing."))
+            problems.append((key, _say("missing_value", name=name)))
             continue
         value = _as_number(raw)
         if value is None:
-            problems.append((key, f"{name}: {str(raw)[:40]!r} is not a number."))
+            problems.append((key, _say("not_a_number", name=name, value=repr(str(raw)[:40]))))
             continue
         if math.isnan(value):
-            problems.append((key, f"{name}: the value is missing."))
+            problems.append((key, _say("missing_value", name=name)))
         elif not math.isfinite(value):
-            problems.append((key, f"{name}: the value must be a finite number."))
+            problems.append((key, _say("not_finite", name=name)))
         elif value < 0:
-            problems.append(
-                (key, f"{name}: {_fmt(value)} is negative; costs and counts cannot be.")
-            )
+            problems.append((key, _say("negative", name=name, value=_fmt(value))))
         elif value < spec.min:
-            problems.append((key, f"{name}: {_fmt(value)} is below the minimum {_fmt(spec.min)}."))
+            problems.append(
+                (key, _say("below_min", name=name, value=_fmt(value), min=_fmt(spec.min)))
+            )
         elif value > spec.max:
-            problems.append((key, f"{name}: {_fmt(value)} is above the maximum {_fmt(spec.max)}."))
+            problems.append(
+                (key, _say("above_max", name=name, value=_fmt(value), max=_fmt(spec.max)))
+            )
         elif spec.integer and not value.is_integer():
-            problems.append((key, f"{name}: {_fmt(value)} must be a whole number."))
+            problems.append((key, _say("not_whole", name=name, value=_fmt(value))))
     for key in known:
         if key not in seen and key in REQUIRED_KEYS:
-            problems.append((key, f"Missing row: {known[key].label} ({key})."))
+            problems.append((key, _say("missing_row", label=known[key].label, key=key)))
     return problems
 
 
@@ -920,7 +932,8 @@ def to_csv(assumptions: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-_TOO_BIG = f"The file is larger than {MAX_CSV_BYTES // 1000} kB: not an assumptions table."
+def _too_big() -> str:
+    return _say("csv_too_big", limit=MAX_CSV_BYTES // 1000)
 
 
 def from_csv(data: bytes | str) -> tuple[pd.DataFrame | None, list[str]]:
@@ -936,46 +949,40 @@ def from_csv(data: bytes | str) -> tuple[pd.DataFrame | None, list[str]]:
     """
     if isinstance(data, bytes):
         if len(data) > MAX_CSV_BYTES:
-            return None, [_TOO_BIG]
+            return None, [_too_big()]
         if b"\x00" in data:
-            return None, ["The file contains NUL bytes: it is not a plain-text CSV file."]
+            return None, [_say("csv_nul")]
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return None, ["The file is not UTF-8 text; save it as CSV (UTF-8)."]
+            return None, [_say("csv_not_utf8")]
     else:
         text = data
         if len(text) > MAX_CSV_BYTES:
-            return None, [_TOO_BIG]
+            return None, [_too_big()]
         if "\x00" in text:
-            return None, ["The file contains NUL bytes: it is not a plain-text CSV file."]
+            return None, [_say("csv_nul")]
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: half of a character pair
-            return None, ["The file contains invalid characters: save it as CSV (UTF-8)."]
+            return None, [_say("csv_bad_characters")]
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
     except csv.Error as exc:
-        return None, [f"The file is not a readable CSV table ({str(exc)[:120]})."]
+        return None, [_say("csv_unreadable", reason=str(exc)[:120])]
     if not rows:
-        return None, ["The file is not a readable CSV table (it is empty)."]
+        return None, [_say("csv_empty")]
     header = [str(c).strip().lower() for c in rows[0]]
     if len(set(header)) != len(header):
-        return None, ["The CSV's header names a column twice; each column must appear once."]
+        return None, [_say("csv_header_twice")]
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            return None, [
-                f"The file is not a readable CSV table (line {number} has {len(row)} cells; "
-                f"the header has {len(header)})."
-            ]
+            return None, [_say("csv_ragged", line=number, cells=len(row), header=len(header))]
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
     missing = [c for c in ("key", "value") if c not in frame.columns]
     if missing:
-        shown = ", ".join(repr(str(c)[:30]) for c in list(frame.columns)[:10]) or "none"
-        return None, [
-            f"The CSV needs the columns key and value (missing: {', '.join(missing)}); "
-            f"its columns are: {shown}."
-        ]
+        shown = ", ".join(repr(str(c)[:30]) for c in list(frame.columns)[:10]) or _say("none")
+        return None, [_say("csv_columns", missing=", ".join(missing), columns=shown)]
     frame["key"] = frame["key"].map(lambda s: _refuse(str(s).strip()))
     frame["value"] = frame["value"].map(lambda s: str(s).strip())
     problems = validate(frame[["key", "value"]])
@@ -989,7 +996,8 @@ def from_csv(data: bytes | str) -> tuple[pd.DataFrame | None, list[str]]:
     )
     table = default_assumptions()
     table["value"] = [float(_as_number(imported[k])) for k in table["key"]]  # type: ignore[arg-type]
-    table["source"] = [(sources.get(k) or "Imported from a CSV file")[:500] for k in table["key"]]
+    imported_note = _say("imported_source")
+    table["source"] = [(sources.get(k) or imported_note)[:500] for k in table["key"]]
     return table, []
 
 
