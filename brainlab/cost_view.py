@@ -73,6 +73,11 @@ def money(x: float, w: Words | None = None) -> str:
     return cost_charts.money(x, None if w is None else w.language)
 
 
+def sentence_gap() -> str:
+    """What goes between two sentences of the verdict (a space; nothing in Chinese)."""
+    return str(page_words()["verdict"]["sentence_gap"])
+
+
 def joined(w: Words, items: Sequence[str]) -> str:
     """Items of a list in one sentence ("24, 48"; "24、48" in Chinese)."""
     return str(page_words()["verdict"]["separator"]).join(items)
@@ -118,10 +123,11 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
             cheaper_total=money(totals[cheaper], w),
             dearer_total=money(totals[dearer], w),
         )
+    gap = sentence_gap()
     first = f"{first}{retirement_note(c, w)}"
     crossing = c.crossover(a, b)
     if crossing is None:
-        return f"{first} {say(w, 'verdict', 'always', cheaper=names[cheaper])}"
+        return f"{first}{gap}{say(w, 'verdict', 'always', cheaper=names[cheaper])}"
     parts = c.parts
     per_query_winner = a if parts[a].per_query < parts[b].per_query else b
     other = b if per_query_winner == a else a
@@ -130,7 +136,7 @@ def verdict(c: Checked, a: str, b: str, w: Words) -> str:
                      crossover=about(crossing))  # fmt: skip
     else:
         second = say(w, "verdict", "cheaper_below", other=names[other], crossover=about(crossing))
-    return f"{first} {second}"
+    return f"{first}{gap}{second}"
 
 
 def retirement_note(c: Checked, w: Words) -> str:
@@ -141,7 +147,7 @@ def retirement_note(c: Checked, w: Words) -> str:
     if not months:
         return ""
     parts = c.parts
-    return " " + say(
+    return sentence_gap() + say(
         w,
         "verdict",
         "retirement",
