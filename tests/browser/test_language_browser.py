@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from brainlab.content import load_lesson
 from tests.browser.harness import (
+    DESKTOP,
     NARROW,
+    SCREENSHOTS,
     assert_clean,
+    assert_in_viewport,
+    horizontal_overflow,
     main,
     open_app_page,
     screenshot,
+    scrolled,
     wait_idle,
 )
+from tests.test_pages_zh import english_sentences
 
 ZH_TITLE = "给大脑升级的两种方法"
 ZH_LAB = "检索实验室"
+ZH_COSTS = "成本实验室"
 
 
 def _lang(url: str) -> str | None:
@@ -71,6 +81,7 @@ def test_chinese_pages_light_dark_and_narrow(browser, app_url):
     for url_path, title in (
         ("which_path?lang=zh", "该走哪条路？"),
         ("forgetting_lab?lang=zh", "遗忘实验室"),
+        ("cost_lab?lang=zh", ZH_COSTS),
     ):
         for theme, width in (("light", 1280), ("dark", NARROW)):
             visit = open_app_page(browser, app_url, url_path, title, theme=theme, width=width)
@@ -78,7 +89,65 @@ def test_chinese_pages_light_dark_and_narrow(browser, app_url):
             screenshot(visit.page, f"zh_{url_path.split('?')[0]}_{theme}_{width}")
             assert_clean(visit)
             visit.page.context.close()
-    visit = open_app_page(browser, app_url, "cost_lab?lang=zh", "成本实验室", theme="dark")
-    assert "这一页还没有中文版" in main(visit.page).inner_text()
-    screenshot(visit.page, "zh_cost_lab_untranslated_dark_1280")
-    visit.page.context.close()
+
+
+def _cost_stage(page) -> dict[str, object]:
+    return {
+        "step card": page.locator(".st-key-cost_lab_stepcard"),
+        "scenario box": page.locator('[data-testid="stSelectbox"]').filter(has_text="场景"),
+        "quick sliders": page.locator(".st-key-cost_sliders"),
+        "assumptions table": page.locator(".st-key-cost_table"),
+        "verdict": page.locator(".st-key-cost_verdict"),
+        "running-total chart": page.locator(".st-key-cost_main_chart .js-plotly-plot"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("theme", "width"),
+    [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
+)
+def test_the_chinese_cost_lab_fits_the_stage_and_its_slider_changes_the_verdict(
+    browser, app_url, theme, width
+):
+    visit = open_app_page(browser, app_url, "cost_lab?lang=zh", ZH_COSTS, theme=theme, width=width)
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": 720 if width == DESKTOP else 800})
+    page.locator(".st-key-cost_main_chart .js-plotly-plot").wait_for(timeout=30_000)
+    shown = main(page).inner_text()
+    assert "这一页还没有中文版" not in shown
+    assert english_sentences(shown) == []
+    verdict = page.locator(".st-key-cost_verdict")
+    assert "每月 30,000 个问题时" in verdict.inner_text()
+    card = page.locator(".st-key-cost_lab_stepcard")
+    steps = load_lesson("cost_lab", language="zh").steps
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, step in enumerate(steps, start=1):
+        card.get_by_text(f"第 {n} 步，共 {len(steps)} 步", exact=False).wait_for()
+        page.screenshot(path=str(SCREENSHOTS / f"zh_cost_lab-step{n}-{theme}-{width}.png"))
+        if width == DESKTOP:  # at 1280x720 each Chinese step shows the whole stage
+            for what, locator in _cost_stage(page).items():
+                assert_in_viewport(page, locator, f"{what} on step {step.id}")
+        else:
+            assert horizontal_overflow(page) <= 1
+        if n < len(steps):
+            card.get_by_role("button", name="下一步").click()
+            wait_idle(page)
+    # The volume slider: 30,000 -> 50,000 questions a month, the Chinese verdict follows.
+    before = verdict.inner_text()
+    thumb = page.locator(".st-key-cost_sliders").get_by_role("slider").first
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function(
+        "(b) => document.querySelector('.st-key-cost_verdict')?.innerText !== b",
+        arg=before,
+        timeout=30_000,
+    )
+    wait_idle(page)
+    assert "每月 50,000 个问题时" in verdict.inner_text()
+    if width == DESKTOP:
+        assert scrolled(page) == 0
+        for what in ("verdict", "running-total chart"):
+            assert_in_viewport(page, _cost_stage(page)[what], f"{what} after the slider")
+    screenshot(page, f"zh_cost_lab_{theme}_{width}")
+    assert_clean(visit)
+    page.context.close()
