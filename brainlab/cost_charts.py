@@ -536,7 +536,7 @@ def band_figure(
                 line={"width": 0},
                 fill="tonexty",
                 fillcolor=_rgba(colour, 0.25),
-                name=f"{names[strategy]}: {range_label}",
+                name=_hover("band_name", name=names[strategy], range=range_label),
                 legendgroup=strategy,
                 customdata=rows["high"].to_numpy(),
                 hovertemplate=_hover("band_range", name=names[strategy]),

@@ -4,6 +4,7 @@ the messages speak Chinese, and a slider or a table edit changes the Chinese ver
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -135,3 +136,35 @@ def test_the_chinese_charts_hover_in_chinese():
     spec = json.loads(at.get("plotly_chart")[1].proto.spec)  # each month's parts
     hovers = [t.get("hovertemplate", "") for t in spec["data"] if t.get("hovertemplate")]
     assert hovers and all("每月 US$" in h for h in hovers)
+
+
+def test_every_tab_below_the_stage_is_chinese(at):
+    labels = [t.label for t in at.tabs]
+    assert labels == [
+        "每个月",
+        "每个问题的成本",
+        "哪个数字最关键？",
+        "结论有多可靠？",
+        "成本怎么算",
+        "保存或载入",
+    ]
+    titles = []
+    for label in labels:
+        at.session_state["cost_tabs"] = label
+        at.run()
+        assert not at.exception, at.exception
+        shown = texts(at) + "\n" + _chart_words(at)
+        shown += "\n".join(str(b.label) for b in at.get("download_button"))
+        assert english_sentences(shown) == [], (label, english_sentences(shown))
+        if len(chart_data(at)) > 1:
+            titles.append(chart_data(at)[1]["layout"]["title"]["text"])
+    # The four tab charts, each with its Chinese finding as its title; Chinese punctuation.
+    assert len(titles) == 4 and all(re.search(r"[\u4e00-\u9fff]{4}", t) for t in titles), titles
+    assert titles[2].startswith("最先该核对：")  # the tornado names a Chinese assumption
+
+
+def test_the_band_legend_uses_chinese_punctuation(at):
+    at.session_state["cost_tabs"] = "结论有多可靠？"
+    at.run()
+    names = [t.get("name") for t in chart_data(at)[1]["data"] if t.get("name")]
+    assert "超级图书馆：价格 ±25%" in names, names
