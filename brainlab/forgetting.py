@@ -442,8 +442,7 @@ def _finetune(
         # For every test question, the training examples from nearest to farthest: the
         # library fills up in training order, so its k nearest are the first k in this order
         # whose index is below the library's size.
-        d2 = ((specialist.x_test[:, None, :] - specialist.x_train[None, :, :]) ** 2).sum(axis=2)
-        by_distance = np.argsort(d2, axis=1, kind="stable")
+        by_distance = _rag_order(specialist)
 
     seen = 0  # specialist examples written into the rag library so far
     rag_scored: tuple[int, tuple[float, float]] = (-1, (0.0, 0.0))  # (seen, accuracies)
@@ -486,17 +485,7 @@ def _finetune(
                 # 512 examples): the same answers, not worked out again.
                 gen_acc, spec_acc = rag_scored[1]
             elif strategy == "rag":
-                mask = by_distance < seen
-                # Position of each of the first k library members in the distance order.
-                k = min(neighbours, seen)
-                first = np.argsort(~mask, axis=1, kind="stable")[:, :k]
-                nearest = np.take_along_axis(by_distance, first, axis=1)
-                votes = specialist.y_train[nearest]
-                counts = np.zeros((len(votes), N_CLASSES))
-                np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1.0)
-                counts[np.arange(len(votes)), votes[:, 0]] += 0.5
-                answers = counts.argmax(axis=1)
-                spec_acc = float(np.mean(answers == specialist.y_test))
+                spec_acc = _rag_accuracy(specialist, by_distance, seen, neighbours)
                 gen_acc = accuracy(base, general.x_test, general.y_test)
                 rag_scored = (seen, (gen_acc, spec_acc))
             else:
@@ -511,6 +500,290 @@ def _finetune(
     curve = pd.DataFrame(rows, columns=["step", "phase", "general_accuracy", "specialist_accuracy"])
     curve["step"] = curve["step"].astype(int)
     return Run(strategy, curve, general, specialist, pre.steps, snapshots, libraries)
+
+
+# The rag strategy's answers depend only on the specialist task (so on the seed) and on how
+# many examples its library holds: kept, so a new learning rate or replay share does not
+# work them out again. Keyed by the task's identity and checked against it (a Task is
+# frozen; its arrays are never written).
+_RAG_CACHE: dict[tuple, object] = {}
+_RAG_CACHE_SIZE = 4096
+
+
+def _rag_key(specialist: Task) -> tuple:
+    return (specialist.x_train.tobytes(), specialist.x_test.tobytes())
+
+
+def _rag_order(specialist: Task) -> np.ndarray:
+    """For every specialist test question, the training examples from nearest to farthest:
+    the library fills up in training order, so its k nearest are the first k in this order
+    whose index is below the library's size."""
+    key = ("order", _rag_key(specialist))
+    if key not in _RAG_CACHE:
+        d2 = ((specialist.x_test[:, None, :] - specialist.x_train[None, :, :]) ** 2).sum(axis=2)
+        order = np.argsort(d2, axis=1, kind="stable")
+        order.setflags(write=False)
+        _remember(key, order)
+    return _RAG_CACHE[key]  # type: ignore[return-value]
+
+
+def _rag_accuracy(specialist: Task, by_distance: np.ndarray, seen: int, neighbours: int) -> float:
+    """Specialist accuracy of a nearest-neighbour vote over the first ``seen`` examples."""
+    key = ("accuracy", _rag_key(specialist), int(seen), int(neighbours))
+    if key not in _RAG_CACHE:
+        mask = by_distance < seen
+        # Position of each of the first k library members in the distance order.
+        k = min(neighbours, seen)
+        first = np.argsort(~mask, axis=1, kind="stable")[:, :k]
+        nearest = np.take_along_axis(by_distance, first, axis=1)
+        votes = specialist.y_train[nearest]
+        counts = np.zeros((len(votes), N_CLASSES))
+        np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1.0)
+        counts[np.arange(len(votes)), votes[:, 0]] += 0.5
+        answers = counts.argmax(axis=1)
+        _remember(key, float(np.mean(answers == specialist.y_test)))
+    return _RAG_CACHE[key]  # type: ignore[return-value]
+
+
+def _remember(key: tuple, value: object) -> None:
+    if len(_RAG_CACHE) >= _RAG_CACHE_SIZE:
+        _RAG_CACHE.clear()
+    _RAG_CACHE[key] = value
+
+
+# --------------------------------------------------------------------------- many runs at once
+#
+# The network is tiny, so one run's time goes to Python issuing numpy calls (a 32x32 matrix
+# product costs less than the call). :func:`compare` therefore trains every run of a
+# comparison in one stack: the weights of R runs are arrays of shape (R, ...), and each step
+# is one set of numpy calls for all of them (np.matmul over the leading axis). The runs stay
+# independent: each has its own weights, its own batches (drawn from the same random streams
+# as :func:`_pretrain` and :func:`_finetune`, which remain the one-run reference) and its own
+# gradient clipping. The results agree with the one-run loop up to rounding (a test checks
+# this).
+
+_ORDER = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def _stack(many: list[Params]) -> Params:
+    return {k: np.stack([p[k] for p in many]) for k in _ORDER}
+
+
+def _one(stacked: Params, r: int) -> Params:
+    return {k: stacked[k][r].copy() for k in _ORDER}
+
+
+def _t(a: np.ndarray) -> np.ndarray:
+    return a.transpose(0, 2, 1)
+
+
+def _logits_many(p: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hidden activations and logits of R networks on their own inputs ``x`` (R, n, 2)."""
+    h1 = np.matmul(x, p["W1"])
+    h1 += p["b1"][:, None, :]
+    np.maximum(h1, 0.0, out=h1)
+    h2 = np.matmul(h1, p["W2"])
+    h2 += p["b2"][:, None, :]
+    np.maximum(h2, 0.0, out=h2)
+    logits = np.matmul(h2, p["W3"])
+    logits += p["b3"][:, None, :]
+    return h1, h2, logits
+
+
+def _gradients_many(p: Params, x: np.ndarray, y: np.ndarray) -> Params:
+    """:func:`_gradients` of R networks at once: ``x`` (R, n, 2), ``y`` (R, n)."""
+    h1, h2, logits = _logits_many(p, x)
+    logits -= logits.max(axis=2, keepdims=True)
+    d3 = np.exp(logits)
+    d3 /= d3.sum(axis=2, keepdims=True)
+    runs, n = y.shape
+    d3[np.arange(runs)[:, None], np.arange(n)[None, :], y] -= 1.0
+    d3 /= n
+    grads = {"W3": np.matmul(_t(h2), d3), "b3": d3.sum(axis=1)}
+    d2 = np.matmul(d3, _t(p["W3"])) * (h2 > 0)
+    grads["W2"], grads["b2"] = np.matmul(_t(h1), d2), d2.sum(axis=1)
+    d1 = np.matmul(d2, _t(p["W2"])) * (h1 > 0)
+    grads["W1"], grads["b1"] = np.matmul(_t(x), d1), d1.sum(axis=1)
+    return grads
+
+
+def _squares(g: np.ndarray) -> np.ndarray:
+    """Sum of squares of each run's slice of ``g`` (R, ...): shape (R,)."""
+    flat = g.reshape(len(g), -1)
+    return np.einsum("ri,ri->r", flat, flat)
+
+
+def _clip_factor(squares: np.ndarray) -> np.ndarray:
+    """Per run, the factor :func:`_clip` applies: 1 unless the norm exceeds the limit."""
+    norm = np.sqrt(squares)
+    return np.where(norm > _MAX_GRAD_NORM, _MAX_GRAD_NORM / np.maximum(norm, 1e-300), 1.0)
+
+
+def _per_run(factor: np.ndarray, like: np.ndarray) -> np.ndarray:
+    return factor.reshape((len(factor),) + (1,) * (like.ndim - 1))
+
+
+def _accuracies_many(p: Params, x: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    """Per run (general, specialist) test accuracy, as :func:`_evaluate`: shape (R, 2)."""
+    right = _logits_many(p, x)[2].argmax(axis=2) == y
+    return np.stack([right[:, :n].mean(axis=1), right[:, n:].mean(axis=1)], axis=1)
+
+
+def _test_sets(tasks: list[tuple[Task, Task]]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.stack([np.concatenate([g.x_test, s.x_test]) for g, s in tasks])
+    y = np.stack([np.concatenate([g.y_test, s.y_test]) for g, s in tasks])
+    return x, y
+
+
+def _pretrain_many(
+    seeds: list[int], *, steps: int, lr: float, batch_size: int, eval_every: int, wanted: set[int]
+) -> list[_Pretrained]:
+    """:func:`_pretrain` for every seed at once (the same batches, one stack)."""
+    tasks = [make_tasks(seed) for seed in seeds]
+    p = _stack([init_params(np.random.default_rng([seed, 2])) for seed in seeds])
+    batches = np.stack(
+        [np.random.default_rng([s, 3]).integers(0, _N_TRAIN, (steps, batch_size)) for s in seeds]
+    )
+    x_train = np.stack([g.x_train for g, _ in tasks])
+    y_train = np.stack([g.y_train for g, _ in tasks])
+    x_test, y_test = _test_sets(tasks)
+    runs = np.arange(len(seeds))[:, None]
+    rows: list[list[tuple[int, str, float, float]]] = [[] for _ in seeds]
+    snapshots: list[dict[int, Params]] = [{} for _ in seeds]
+
+    def record(t: int) -> None:
+        for r, (gen, spec) in enumerate(_accuracies_many(p, x_test, y_test, _N_TEST)):
+            rows[r].append((t, "pretrain", float(gen), float(spec)))
+
+    record(0)
+    if 0 in wanted:
+        for r in range(len(seeds)):
+            snapshots[r][0] = _one(p, r)
+    for t in range(1, steps + 1):
+        idx = batches[:, t - 1]
+        grads = _gradients_many(p, x_train[runs, idx], y_train[runs, idx])
+        factor = _clip_factor(sum(_squares(g) for g in grads.values()))
+        for k in _ORDER:
+            p[k] -= lr * (grads[k] * _per_run(factor, grads[k]))
+        if t % eval_every == 0 or t == steps:
+            record(t)
+        if t in wanted:
+            for r in range(len(seeds)):
+                snapshots[r][t] = _one(p, r)
+    return [
+        _Pretrained(seed, g, s, _one(p, r), steps, rows[r], snapshots[r])
+        for r, (seed, (g, s)) in enumerate(zip(seeds, tasks, strict=True))
+    ]
+
+
+def _finetune_many(
+    pres: list[_Pretrained],
+    strategies: tuple[str, ...],
+    *,
+    steps: int,
+    lr: float,
+    replay_fraction: float,
+    penalty: float,
+    rank: int,
+    batch_size: int,
+    eval_every: int,
+    wanted: set[int],
+) -> dict[tuple[str, int], Run]:
+    """:func:`_finetune` of every trained strategy (all but ``rag``) on every pretrained
+    network at once. Returns ``{(strategy, seed): Run}``."""
+    pairs = [(s, i) for i, _ in enumerate(pres) for s in strategies if s != "rag"]
+    if not pairs:
+        return {}
+    count = len(pairs)
+    p = _stack([pres[i].params for _, i in pairs])
+    base = {k: v.copy() for k, v in p.items()}
+    runs = np.arange(count)[:, None]
+
+    # Each run's examples: rows 0-511 of its pool are specialist, 512-1023 general ones.
+    pool_x = np.stack(
+        [np.concatenate([pres[i].specialist.x_train, pres[i].general.x_train]) for _, i in pairs]
+    )
+    pool_y = np.stack(
+        [np.concatenate([pres[i].specialist.y_train, pres[i].general.y_train]) for _, i in pairs]
+    )
+    n_replay = round(replay_fraction * batch_size)
+    chosen = []
+    for strategy, i in pairs:
+        seed = pres[i].seed
+        idx = np.random.default_rng([seed, 4]).integers(0, _N_TRAIN, (max(steps, 1), batch_size))
+        if strategy == "replay" and n_replay:
+            rng_replay = np.random.default_rng([seed, 5])
+            old = np.stack(
+                [rng_replay.integers(0, _N_TRAIN, size=n_replay) for _ in range(len(idx))]
+            )
+            idx = np.concatenate([idx[:, n_replay:], _N_TRAIN + old], axis=1)
+        chosen.append(idx)
+    batches = np.stack(chosen)  # (R, steps, batch)
+
+    # EWC: the implicit step's stiffness, zero for every other run (their step is then
+    # exactly the plain one).
+    ewc = [r for r, (s, _) in enumerate(pairs) if s == "ewc"]
+    stiffness = None
+    if ewc and penalty > 0:
+        stiffness = {k: np.zeros_like(v) for k, v in p.items()}
+        for r in ewc:
+            pre = pres[pairs[r][1]]
+            fisher = fisher_diagonal(
+                pre.params, pre.general.x_train, np.random.default_rng([pre.seed, 6])
+            )
+            for k in _ORDER:
+                stiffness[k][r] = lr * penalty * fisher[k]
+    # Adapter: only the low-rank update of layer 2 learns, so its weights move only within
+    # the span of A (W + A @ B with B learning is W moving by A @ the step of B).
+    adapted = [r for r, (s, _) in enumerate(pairs) if s == "adapter"]
+    a_basis = None
+    if adapted:
+        a_basis = np.stack([adapter_init(pres[pairs[r][1]].seed, rank)["A2"] for r in adapted])
+        assert _ADAPTED == ("2",), "the stacked trainer adapts layer 2 only"
+
+    tasks = [(pres[i].general, pres[i].specialist) for _, i in pairs]
+    x_test, y_test = _test_sets(tasks)
+    rows: list[list[tuple[int, str, float, float]]] = [list(pres[i].rows) for _, i in pairs]
+    snapshots: list[dict[int, Params]] = [dict(pres[i].snapshots) for _, i in pairs]
+    for t in range(1, steps + 1):
+        step = pres[0].steps + t
+        idx = batches[:, t - 1]
+        grads = _gradients_many(p, pool_x[runs, idx], pool_y[runs, idx])
+        squares = sum(_squares(g) for g in grads.values())
+        b_step = None
+        if a_basis is not None:
+            b_step = np.matmul(_t(a_basis), grads["W2"][adapted])  # the gradient of B
+            squares[adapted] = _squares(b_step)
+        factor = _clip_factor(squares)
+        for k in _ORDER:
+            grads[k] *= _per_run(factor, grads[k])
+        if b_step is not None:
+            for k in _ORDER:
+                grads[k][adapted] = 0.0
+            grads["W2"][adapted] = np.matmul(a_basis, b_step * _per_run(factor[adapted], b_step))
+        for k in _ORDER:
+            if stiffness is None:
+                p[k] -= lr * grads[k]
+            else:
+                p[k] = (p[k] - lr * grads[k] + stiffness[k] * base[k]) / (1 + stiffness[k])
+        if t % eval_every == 0 or t == steps:
+            for r, (gen, spec) in enumerate(_accuracies_many(p, x_test, y_test, _N_TEST)):
+                rows[r].append((step, "finetune", float(gen), float(spec)))
+        if step in wanted:
+            for r in range(count):
+                snapshots[r][step] = _one(p, r)
+
+    out = {}
+    for r, (strategy, i) in enumerate(pairs):
+        pre = pres[i]
+        curve = pd.DataFrame(
+            rows[r], columns=["step", "phase", "general_accuracy", "specialist_accuracy"]
+        )
+        curve["step"] = curve["step"].astype(int)
+        out[(strategy, pre.seed)] = Run(
+            strategy, curve, pre.general, pre.specialist, pre.steps, snapshots[r]
+        )
+    return out
 
 
 def train(
@@ -597,18 +870,34 @@ def compare(
         eval_every=eval_every,
     )
     wanted = {int(v) for v in snapshot_steps if 0 <= v <= s["pretrain_steps"] + s["steps"]}
+    seeds = list(dict.fromkeys(map(clamp_seed, seeds)))
+    pres = _pretrain_many(
+        seeds,
+        steps=s["pretrain_steps"],
+        lr=s["learning_rate"],
+        batch_size=s["batch_size"],
+        eval_every=s["eval_every"],
+        wanted=wanted,
+    )
+    trained = _finetune_many(
+        pres,
+        tuple(strategies),
+        steps=s["steps"],
+        lr=s["learning_rate"],
+        replay_fraction=s["replay_fraction"],
+        penalty=s["penalty"],
+        rank=s["rank"],
+        batch_size=s["batch_size"],
+        eval_every=s["eval_every"],
+        wanted=wanted,
+    )
     runs = {}
-    for seed in map(clamp_seed, seeds):
-        pre = _pretrain(
-            seed,
-            steps=s["pretrain_steps"],
-            lr=s["learning_rate"],
-            batch_size=s["batch_size"],
-            eval_every=s["eval_every"],
-            wanted=wanted,
-        )
+    for pre in pres:
         for strategy in strategies:
-            runs[(strategy, seed)] = _finetune(
+            if strategy != "rag":
+                runs[(strategy, pre.seed)] = trained[(strategy, pre.seed)]
+                continue
+            runs[(strategy, pre.seed)] = _finetune(
                 pre,
                 strategy,
                 steps=s["steps"],

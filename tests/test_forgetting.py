@@ -286,3 +286,63 @@ def test_any_seed_gives_a_run_of_a_valid_seed(seed, as_seed):
     curve = fg.simulate("naive", seed=seed, **quick)
     pd.testing.assert_frame_equal(curve, fg.simulate("naive", seed=as_seed, **quick))
     assert list(fg.compare(("naive",), seeds=(seed,), **quick)) == [("naive", as_seed)]
+
+
+def _one_run_at_a_time(seeds, **settings):
+    """The reference: each run trained alone by the one-run loops."""
+    s = fg._settings(**{**fg.DEFAULTS, **settings})
+    wanted = {s["pretrain_steps"] + 10}
+    runs = {}
+    for seed in seeds:
+        pre = fg._pretrain(
+            seed,
+            steps=s["pretrain_steps"],
+            lr=s["learning_rate"],
+            batch_size=s["batch_size"],
+            eval_every=s["eval_every"],
+            wanted=wanted,
+        )
+        for strategy in fg.STRATEGIES:
+            runs[(strategy, seed)] = fg._finetune(
+                pre,
+                strategy,
+                steps=s["steps"],
+                lr=s["learning_rate"],
+                replay_fraction=s["replay_fraction"],
+                penalty=s["penalty"],
+                rank=s["rank"],
+                batch_size=s["batch_size"],
+                neighbours=s["neighbours"],
+                eval_every=s["eval_every"],
+                wanted=wanted,
+            )
+    return runs
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"steps": 60, "pretrain_steps": 60},
+        {"steps": 40, "pretrain_steps": 50, "learning_rate": 1.0, "rank": 1, "penalty": 5000.0},
+        {"steps": 40, "pretrain_steps": 40, "replay_fraction": 0.9, "penalty": 0.0},
+    ],
+)
+def test_the_stacked_trainer_matches_one_run_at_a_time(settings):
+    """compare() trains every run of a comparison in one stack of arrays (for speed); each
+    run must still be the run its own loop gives: the same curve, the same weights."""
+    seeds = (0, 3)
+    stacked = fg.compare(seeds=seeds, snapshot_steps=(settings["pretrain_steps"] + 10,), **settings)
+    alone = _one_run_at_a_time(seeds, **settings)
+    assert stacked.keys() == alone.keys()
+    step = settings["pretrain_steps"] + 10
+    for key, run in alone.items():
+        got = stacked[key]
+        assert list(got.curve["step"]) == list(run.curve["step"]), key
+        assert list(got.curve["phase"]) == list(run.curve["phase"]), key
+        for column in ("general_accuracy", "specialist_accuracy"):
+            # Rounding may differ between the two (a sum in another order); one test
+            # question answered differently at most.
+            diff = (got.curve[column] - run.curve[column]).abs().max()
+            assert diff <= 1 / 512 + 1e-12, (key, column, diff)
+        for name, weights in run.snapshots[step].items():
+            np.testing.assert_allclose(got.snapshots[step][name], weights, rtol=1e-7, atol=1e-9)
