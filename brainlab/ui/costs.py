@@ -33,7 +33,7 @@ from brainlab import cost_view as view
 from brainlab import costs
 from brainlab.content import Lesson
 from brainlab.editor_state import clean_edits
-from brainlab.ui import workspace
+from brainlab.ui import lifecycle, workspace
 from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
 from brainlab.ui.uploads import size_mb, too_big
@@ -455,6 +455,8 @@ def _tab(page: Lesson, section_id: str, s: CostState, c: costs.Checked, a: str, 
     sec = page.section(section_id)
     if what == "text":
         md(sec.body)
+        if section_id == "model":
+            lifecycle.show(c.p.get("months", 0), w)  # every model's dates (issue 14, item 5)
         return
     if sec.body:
         st.caption(w(sec.body))
