@@ -18,9 +18,10 @@ for ref in entries:
     with st.container(border=True):
         # The anchor is the entry's id: a lab links to /references#<id>.
         st.subheader(ref.title, anchor=ref.id)
-        st.markdown(f"**{w['authors']}:** {ref.authors}  \n**{w['date']}:** {ref.date}")
+        by = w["field"].format(label=w["authors"], value=ref.authors)
+        st.markdown(by + "  \n" + w["field"].format(label=w["date"], value=ref.date))
         if ref.note:
-            st.markdown(f"**{w['note']}:** {ref.note}")
+            st.markdown(w["field"].format(label=w["note"], value=ref.note))
         st.markdown(f"[{w['link']}]({ref.url}) · `{ref.url}`")
         cols = st.columns(len(ref.used_by) + 1)
         cols[0].caption(w["used_by"])
