@@ -174,7 +174,7 @@ def test_the_builder_in_chinese_builds_a_chinese_lesson_that_opens_in_chinese():
     hide.set_value(["retrieval_method"])
     at.toggle(key="builder_technical").set_value(True).run()
     assert not at.exception, at.exception
-    assert "检索实验室：1. 向图书馆提问" in at.multiselect(key="builder_steps").options
+    assert "检索实验室 · 第 1 步：向图书馆提问" in at.multiselect(key="builder_steps").options
     summary = "共 2 步，涉及 2 个页面。隐藏：匹配方式（按意思、按字词，或两者结合）。锁定：无。"
     assert summary in [c.value for c in at.caption]
     assert [p.proto.label for p in at.main.get("page_link")] == ["打开这堂课"]
