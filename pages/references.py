@@ -23,10 +23,12 @@ for ref in entries:
         if ref.note:
             st.markdown(w["field"].format(label=w["note"], value=ref.note))
         st.markdown(f"[{w['link']}]({ref.url}) · `{ref.url}`")
-        cols = st.columns(len(ref.used_by) + 1)
-        cols[0].caption(w["used_by"])
-        for col, slug in zip(cols[1:], ref.used_by, strict=True):
-            spec = next(s for s in load_site() if s.slug == slug)
-            col.page_link(spec.script, label=titles[slug], icon=spec.icon)
+        # One row that wraps: equal columns cut a long page title short (four pages, or a
+        # narrow window).
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.caption(w["used_by"], width="content")
+            for slug in ref.used_by:
+                spec = next(s for s in load_site() if s.slug == slug)
+                st.page_link(spec.script, label=titles[slug], icon=spec.icon)
 
 ui.simplifies_box(page)
