@@ -12,6 +12,9 @@ address, or scan ports from the errors. So:
   environment is used.
 - **One message for every failure** (refused, timed out, an HTTP error, not JSON): what the
   server saw is not told, so the panel cannot be used to find open ports.
+- **Messages in the reader's language**, from the ``[endpoint]`` table of
+  ``content/answers.toml`` (``content/zh/answers.toml`` in Chinese): the session's language
+  by default (:func:`brainlab.content.current_language`), or the ``language`` a caller names.
 - **The API key** goes only into the request's header: never into a message, never logged,
   and never over plain http to a machine other than this one.
 
@@ -29,18 +32,36 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from brainlab.content import load_toml
 
 #: The environment variable the server's operator sets to allow the endpoint.
 ENV_HOSTS = "BRAINLAB_LLM_HOSTS"
 #: The entry meaning "this machine, any port".
 LOOPBACK = "loopback"
-#: The one message for anything that goes wrong once the request is allowed.
-FAILED = (
-    "The endpoint gave no usable answer (it may be down, slow, or not OpenAI-compatible). "
-    "Check the address and the model name."
-)
 #: Longest reply read (bytes).
 MAX_REPLY = 2_000_000
+
+
+def message(key: str, language: str | None = None, **values: Any) -> str:
+    """One message of the ``[endpoint]`` table of ``content/answers.toml``, in ``language``
+    (the reader's current language by default)."""
+    text = str(load_toml("answers.toml", language=language)["endpoint"][key])
+    return text.format(**values) if values else text
+
+
+def failed_message(language: str | None = None) -> str:
+    """The one message for anything that goes wrong once the request is allowed."""
+    return message("failed", language)
+
+
+def __getattr__(name: str) -> str:
+    # ``FAILED``: the failure message in the current language, read when asked for (the
+    # name older callers import; the words live in content/, not in a frozen constant).
+    if name == "FAILED":
+        return failed_message()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class EndpointError(ValueError):
@@ -89,8 +110,12 @@ def _resolves_to_loopback(host: str, port: int) -> bool:
     )
 
 
-def check_url(base_url: str, allowed: Policy | None) -> tuple[str, bool]:
+def check_url(
+    base_url: str, allowed: Policy | None, *, language: str | None = None
+) -> tuple[str, bool]:
     """The full ``/chat/completions`` URL for ``base_url`` if ``allowed`` lets it be called.
+
+    ``language``: of the messages (the reader's current language by default).
 
     Returns
     -------
@@ -105,30 +130,25 @@ def check_url(base_url: str, allowed: Policy | None) -> tuple[str, bool]:
         what is listening there.
     """
     if allowed is None:
-        raise EndpointError(
-            f"Calling an LLM endpoint is off on this server. Its operator can allow it with "
-            f"the environment variable {ENV_HOSTS} (see the README)."
-        )
+        raise EndpointError(message("off", language, variable=ENV_HOSTS))
     url = base_url.strip().rstrip("/")
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise EndpointError("The endpoint address is not a valid URL.") from None
+        raise EndpointError(message("invalid_url", language)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise EndpointError("The endpoint must start with http:// or https:// and name a host.")
+        raise EndpointError(message("scheme", language))
     if parts.username is not None or parts.password is not None:
-        raise EndpointError("Put no user name or password in the address; use the key field.")
+        raise EndpointError(message("userinfo", language))
     if parts.query or parts.fragment:
-        raise EndpointError("The endpoint address takes no ?query or #fragment.")
+        raise EndpointError(message("query", language))
     host = parts.hostname.lower()
     local = allowed.loopback and _is_loopback_name(host) and _resolves_to_loopback(host, port)
     listed = host in allowed.hosts or f"{host}:{port}" in allowed.hosts
     if not (local or listed):
-        raise EndpointError(
-            f"This server may only call these endpoints: {allowed.describe()}. "
-            "Ask its operator to allow another."
-        )
+        hosts = allowed.describe(loopback_name=message("loopback", language))
+        raise EndpointError(message("not_allowed", language, hosts=hosts))
     if not parts.path.endswith("/chat/completions"):
         url += "/chat/completions"
     return url, local
@@ -152,22 +172,25 @@ def ask(
     timeout: float = 60,
     allowed: Policy | None = None,
     environ: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> str:
     """Send ``prompt`` to an allowed OpenAI-compatible endpoint; return the reply's text.
 
-    ``allowed`` defaults to :func:`policy` of the environment.
+    ``allowed`` defaults to :func:`policy` of the environment; ``language`` is the messages'
+    (the reader's current language by default).
 
     Raises
     ------
     EndpointError
-        Not allowed (the message says why), or :data:`FAILED` for any failure after that.
+        Not allowed (the message says why), or :func:`failed_message` for any failure after
+        that.
     """
     if allowed is None:
         allowed = policy(environ)
-    url, local = check_url(base_url, allowed)
+    url, local = check_url(base_url, allowed, language=language)
     key = api_key.strip()
     if key and not local and not url.startswith("https://"):
-        raise EndpointError("An API key is only sent over https:// (or to this machine).")
+        raise EndpointError(message("key_https", language))
     body = json.dumps(
         {"model": model.strip(), "messages": [{"role": "user", "content": prompt}]}
     ).encode()
@@ -189,4 +212,4 @@ def ask(
     ):
         # One message whatever happened, and no exception text (it could name the port's
         # state or carry the request's headers).
-        raise EndpointError(FAILED) from None
+        raise EndpointError(failed_message(language)) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from brainlab.content import CONTENT_DIR, ContentError, load_toml
+from brainlab.content import CONTENT_DIR, ContentError, language_root, load_toml
 
 FILE = "references.toml"
 
@@ -36,17 +36,23 @@ class Reference:
     note: str = ""
 
 
-def load_references(root: Path = CONTENT_DIR) -> tuple[Reference, ...]:
-    """Every entry of ``content/references.toml``, in the page's order.
+def load_references(
+    root: Path = CONTENT_DIR, *, language: str | None = None
+) -> tuple[Reference, ...]:
+    """Every entry of ``content/references.toml``, in the page's order, in ``language``
+    (the reader's current language by default: ``content/zh/references.toml`` in Chinese,
+    whose ids, addresses and pages are the English file's).
 
     Raises
     ------
     ContentError
         When an entry lacks a field, or two entries share an id.
     """
-    path = root / FILE
+    path = language_root(language, root) / FILE  # the file an error names
+    if not path.is_file():
+        path = root / FILE
     out: list[Reference] = []
-    for i, raw in enumerate(load_toml(FILE, root).get("references", [])):
+    for i, raw in enumerate(load_toml(FILE, root, language=language).get("references", [])):
         fields = ("id", "title", "authors", "url", "date", "used_by")
         missing = [k for k in fields if not raw.get(k)]
         if missing:
@@ -69,9 +75,10 @@ def load_references(root: Path = CONTENT_DIR) -> tuple[Reference, ...]:
     return tuple(out)
 
 
-def words(root: Path = CONTENT_DIR) -> dict[str, str]:
+def words(root: Path = CONTENT_DIR, *, language: str | None = None) -> dict[str, str]:
     """The page's own labels ("Used in", "Date"...), from the file's ``[words]`` table."""
-    return {str(k): str(v) for k, v in load_toml(FILE, root).get("words", {}).items()}
+    table = load_toml(FILE, root, language=language).get("words", {})
+    return {str(k): str(v) for k, v in table.items()}
 
 
 def _refs(value: Any) -> Iterator[str]:

@@ -18,14 +18,17 @@ for ref in entries:
     with st.container(border=True):
         # The anchor is the entry's id: a lab links to /references#<id>.
         st.subheader(ref.title, anchor=ref.id)
-        st.markdown(f"**{w['authors']}:** {ref.authors}  \n**{w['date']}:** {ref.date}")
+        by = w["field"].format(label=w["authors"], value=ref.authors)
+        st.markdown(by + "  \n" + w["field"].format(label=w["date"], value=ref.date))
         if ref.note:
-            st.markdown(f"**{w['note']}:** {ref.note}")
+            st.markdown(w["field"].format(label=w["note"], value=ref.note))
         st.markdown(f"[{w['link']}]({ref.url}) · `{ref.url}`")
-        cols = st.columns(len(ref.used_by) + 1)
-        cols[0].caption(w["used_by"])
-        for col, slug in zip(cols[1:], ref.used_by, strict=True):
-            spec = next(s for s in load_site() if s.slug == slug)
-            col.page_link(spec.script, label=titles[slug], icon=spec.icon)
+        # One row that wraps: equal columns cut a long page title short (four pages, or a
+        # narrow window).
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.caption(w["used_by"], width="content")
+            for slug in ref.used_by:
+                spec = next(s for s in load_site() if s.slug == slug)
+                st.page_link(spec.script, label=titles[slug], icon=spec.icon)
 
 ui.simplifies_box(page)

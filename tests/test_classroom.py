@@ -157,6 +157,51 @@ def test_the_builders_link_opens_the_lesson_with_its_controls_hidden_and_locked(
     assert not lesson.selectbox(key="cost_preset").disabled
 
 
+def test_the_builder_in_chinese_builds_a_chinese_lesson_that_opens_in_chinese():
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context["url"] = ADDRESS
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page("pages/lesson_builder.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "备课工具"
+    assert any("至少选择一个步骤" in i.value for i in at.info)
+    steps = at.multiselect(key="builder_steps")
+    assert steps.label == "这堂课的步骤"
+    hide = at.multiselect(key="builder_hide")
+    assert "检索实验室：匹配方式（按意思、按字词，或两者结合）" in hide.options
+    steps.set_value(["retrieval_lab.ask", "which_path.answer"])
+    hide.set_value(["retrieval_method"])
+    at.toggle(key="builder_technical").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "检索实验室 · 第 1 步：向图书馆提问" in at.multiselect(key="builder_steps").options
+    summary = "共 2 步，涉及 2 个页面。隐藏：匹配方式（按意思、按字词，或两者结合）。锁定：无。"
+    assert summary in [c.value for c in at.caption]
+    assert [p.proto.label for p in at.main.get("page_link")] == ["打开这堂课"]
+    query = dict(parse_qsl(urlsplit(builder_link(at)).query))
+    # The link carries the builder's language: its Words switch is bound by its Chinese label.
+    assert query["lang"] == "zh" and query["vocab"] == "术语"
+
+    lesson = run_page("retrieval_lab", timeout=120, query=query)
+    assert not lesson.exception, lesson.exception
+    assert lesson.title[0].value == "检索实验室"
+    assert "第 1 步，共 2 步" in progress_text(lesson)
+    assert lesson.session_state["vocab"] == "technical"
+    assert lesson.segmented_control(key="retrieval_method").disabled
+
+
+def test_the_guided_lesson_in_chinese_shows_its_chinese_cards():
+    at = run_page("two_ways", timeout=120, query={"lesson": "guided", "tour": "3", "lang": "zh"})
+    assert not at.exception, at.exception
+    assert "第 3 步，共 12 步 · 升级方法二：超级图书馆" in progress_text(at)
+    assert "导览课" in " ".join(c.value for c in at.caption)
+    at.button(key="tour_next").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "检索实验室"
+    assert "第 4 步，共 12 步 · 亲自向图书馆提问" in progress_text(at)
+    assert any("在一家小商店的文档里查找" in m.value for m in at.markdown)
+
+
 def test_without_a_lesson_nothing_is_hidden_or_locked():
     at = run_page(
         "retrieval_lab", timeout=120, query={"hide": "retrieval_method", "lock": "retrieval_top_k"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -209,3 +210,68 @@ def test_the_lab_panel_names_what_the_operator_allowed(monkeypatch):
     shown = [c.value.replace("\\", "") for c in at.caption]
     assert "This server may call: this machine (localhost)." in shown
     assert [t for t in at.toggle if t.key == "retrieval_llm_on"]
+
+
+# --------------------------------------------------------------------------- in Chinese
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "chinese"),
+    [
+        ("http://localhost:11434/v1", None, f"环境变量 {endpoint.ENV_HOSTS} 打开它"),
+        ("http://127.0.0.1:99999/v1", LOOP, "不是有效的网址"),
+        ("file:///etc/passwd", LOOP, "必须以 http:// 或 https:// 开头"),
+        ("http://user:pw@127.0.0.1:11434/v1", LOOP, "不要写用户名或密码"),
+        ("http://127.0.0.1:11434/v1?x=1", LOOP, "不能带 ?查询参数"),
+        ("http://example.com/v1", LOOP, "只能调用这些接口：localhost（本机）。"),
+    ],
+)
+def test_every_refusal_has_a_chinese_twin(url, allowed, chinese):
+    with pytest.raises(EndpointError) as english:
+        check_url(url, allowed, language="en")
+    with pytest.raises(EndpointError) as zh:
+        check_url(url, allowed, language="zh")
+    assert chinese in str(zh.value)
+    assert re.search(r"[\u4e00-\u9fff]", str(zh.value)) and str(zh.value) != str(english.value)
+    assert not re.search(r"[\u4e00-\u9fff]", str(english.value))
+
+
+def test_the_messages_follow_the_readers_language_and_failure_still_says_nothing(monkeypatch):
+    from brainlab import content
+
+    broken = Server(lambda h: (500, {}, b"internal error " + KEY.encode()))
+    monkeypatch.delenv(endpoint.ENV_HOSTS, raising=False)
+    content.set_language("zh")  # what the app's frame does for a Chinese session
+    try:
+        with pytest.raises(rt.LibraryError, match="这台服务器关闭了"):
+            rt.ask_endpoint(broken.url, "m", "p")
+        with pytest.raises(EndpointError, match="API 密钥只通过 https://"):
+            endpoint.ask("http://other.example/v1", "m", "p", api_key=KEY,
+                         allowed=Policy(hosts=frozenset({"other.example"})))  # fmt: skip
+        with pytest.raises(EndpointError) as exc:
+            endpoint.ask(broken.url, "m", "p", api_key=KEY, allowed=LOOP, timeout=5)
+        assert str(exc.value) == endpoint.failed_message("zh") == endpoint.FAILED
+        assert "接口没有给出可用的回答" in str(exc.value) and KEY not in str(exc.value)
+    finally:
+        content.set_language("en")
+        broken.close()
+    assert endpoint.failed_message("en") == endpoint.FAILED and "no usable answer" in FAILED
+
+
+def test_the_lab_panel_in_chinese_refuses_an_address_in_chinese(monkeypatch):
+    from tests.apptest import run_page, texts
+
+    monkeypatch.setenv(endpoint.ENV_HOSTS, "loopback")
+    at = run_page("retrieval_lab", timeout=90, query={"lang": "zh"})
+    at.session_state["retrieval_tab"] = "真正的大语言模型"
+    at.run()
+    assert not at.exception, at.exception
+    at.toggle(key="retrieval_llm_on").set_value(True).run()
+    at.text_input(key="retrieval_llm_url").set_value("http://169.254.169.254/latest").run()
+    at.button(key="retrieval_llm_send").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert errors == [
+        "这台服务器只能调用这些接口：localhost（本机）。如需调用别的接口，请联系运行服务器的人。"
+    ]
+    assert "may only call" not in texts(at)

@@ -189,3 +189,43 @@ def test_links_point_to_the_entries_and_refuse_an_unknown_id():
     assert links([]) == ""
     with pytest.raises(ContentError, match="no entries"):
         links(["nobody2099"])
+
+
+# --------------------------------------------------------------------------- in Chinese
+
+
+def test_the_chinese_file_lists_the_same_entries_with_the_same_addresses_and_pages():
+    chinese = load_references(language="zh")
+    assert len(chinese) == len(REFS)
+    for en, zh in zip(REFS, chinese, strict=True):
+        assert (zh.id, zh.url, zh.used_by, zh.cite_as) == (en.id, en.url, en.used_by, en.cite_as)
+        assert bool(zh.note) == bool(en.note), zh.id
+        # Every year of the English date is in the Chinese one ("2024-11" -> "2024年11月").
+        for year in re.findall(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)", en.date):
+            assert year in zh.date, f"{zh.id}: {year} not in {zh.date!r}"
+        assert re.search(r"[\u4e00-\u9fff]", zh.date), f"{zh.id}: date label not in Chinese"
+        if zh.note:
+            assert re.search(r"[\u4e00-\u9fff]", zh.note), f"{zh.id}: note not in Chinese"
+
+
+def test_the_references_page_turns_chinese_with_the_language_switch():
+    at = run_page("references")
+    assert "Used in" in [c.value for c in at.caption]
+    switch = next(b for b in at.sidebar.button_group if b.label.startswith("Language"))
+    switch.set_value("zh").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "参考资料"
+    chinese = load_references(language="zh")
+    assert [h.proto.anchor for h in at.subheader] == [r.id for r in REFS]  # links still land
+    assert [h.value for h in at.subheader] == [r.title for r in chinese]
+    body = texts(at)
+    assert f"共 {len(REFS)} 个出处" in body
+    assert "**作者 / 发布者：** Silas Grey（article.woter.ai）" in body
+    assert "**日期：** 2025年6月20日" in body and "2024年11月（EMNLP 2024" in body
+    assert "本应用据以编写的文章" in body and "By:" not in body and "Used in" not in body
+    captions = [c.value for c in at.caption]
+    assert captions.count("用在") == len(REFS)
+    # The pages each entry links to, by their Chinese titles.
+    labels = [p.proto.label for p in at.main.get("page_link")]
+    assert labels.count("检索实验室") == sum("retrieval_lab" in r.used_by for r in REFS)
+    assert "Retrieval lab" not in labels

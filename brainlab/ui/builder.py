@@ -9,7 +9,7 @@ import streamlit as st
 
 from brainlab import costs, lessons, share
 from brainlab.content import load_lesson, load_site, load_toml
-from brainlab.ui.context import PRESENTER_KEY, VOCAB_KEY, words
+from brainlab.ui.context import LANG_KEY, PRESENTER_KEY, VOCAB_KEY, words
 from brainlab.ui.frame import page_address, qr_image
 
 PREFIX = "builder_"
@@ -92,14 +92,16 @@ def pick_controls() -> tuple[list[str], list[str]]:
 
 
 def pick_frame() -> dict[str, str]:
-    """Presenter mode and the words the lesson opens with, as the frame's parameters."""
+    """Presenter mode, the words and the language the lesson opens with, as the frame's
+    parameters. The language is the builder's own: the link's vocabulary switch and the
+    Cost lab's scenario are bound by their shown labels, which are in that language."""
     b = _words()
     sidebar = load_toml("ui.toml")["sidebar"]
     present = st.toggle(b["presenter_label"], key=PREFIX + "presenter", help=b["presenter_help"])
     technical = st.toggle(b["technical_label"], key=PREFIX + "technical", help=b["technical_help"])
     # The sidebar's bound switches read their shown labels from the address.
     vocab = sidebar["vocab_options"]["technical" if technical else "analogy"]
-    return {VOCAB_KEY: vocab, PRESENTER_KEY: "true" if present else ""}
+    return {LANG_KEY: words().language, VOCAB_KEY: vocab, PRESENTER_KEY: "true" if present else ""}
 
 
 def lesson_link(query: list[tuple[str, str]], first_page: str) -> str:

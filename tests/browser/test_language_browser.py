@@ -79,6 +79,7 @@ def test_chinese_pages_light_dark_and_narrow(browser, app_url):
         assert_clean(visit)
         page.context.close()
     for url_path, title in (
+        *(("references?lang=zh", "参考资料"), ("lesson_builder?lang=zh", "备课工具")),
         ("which_path?lang=zh", "该走哪条路？"),
         ("forgetting_lab?lang=zh", "遗忘实验室"),
         ("cost_lab?lang=zh", ZH_COSTS),
