@@ -248,6 +248,35 @@ def load_toml(
     return _cached_toml(path, path.stat().st_mtime_ns)
 
 
+#: A Chinese character or full-width punctuation mark (CJK symbols, ideographs, full-width
+#: forms): where a paragraph's line break falls between two of them it is no space.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_CJK_END = re.compile(rf"[{_CJK}]$")
+_CJK_START = re.compile(rf"[ \t]*([{_CJK}]|\{{\{{)")
+
+
+def join_cjk_lines(text: str) -> str:
+    """``text`` with the line breaks inside Chinese paragraphs removed.
+
+    Markdown turns a line break inside a paragraph into a space, which reads as a stray gap
+    between two Chinese characters (English words need it; Chinese has none). A break stays
+    where the line before is a heading or the next one starts a list, a table or a new block
+    (those start with ASCII markers, so they never match)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if (
+            not previous.lstrip().startswith("#")
+            and _CJK_END.search(previous)
+            and _CJK_START.match(line)
+        ):
+            out[-1] += line.lstrip()
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def parse_markdown(text: str, path: Path) -> tuple[dict[str, Any], dict[str, Section]]:
     """Split a lesson file into its front matter and its sections.
 
@@ -273,7 +302,7 @@ def parse_markdown(text: str, path: Path) -> tuple[dict[str, Any], dict[str, Sec
     current_id, current_heading, buffer = "intro", "", []
 
     def flush() -> None:
-        body = "\n".join(buffer).strip()
+        body = join_cjk_lines("\n".join(buffer)).strip()
         if current_id != "intro" or body:
             sections[current_id] = Section(current_id, current_heading, body)
 

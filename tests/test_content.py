@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from brainlab import content, diagrams
-from brainlab.content import ContentError
+from brainlab.content import ContentError, load_lesson, load_site
 
 
 def test_shipped_content_is_valid():
@@ -175,3 +176,26 @@ def test_the_opening_lesson_credits_the_article_it_is_built_from():
     assert "Silas Grey" in text
     assert "which path should we choose?" in text
     assert "2025-06-20" in text
+
+
+def test_a_chinese_paragraph_across_lines_reads_without_a_gap():
+    """Markdown turns a line break inside a paragraph into a space; between two Chinese
+    characters that is a stray gap. Headings, lists and English lines keep their breaks."""
+    from brainlab.content import join_cjk_lines
+
+    text = (
+        "第一行，\n第二行。\n\n## 标题\n正文\n- 项一\n- 项二，\n  续行\n{{rag}}很好\nEnglish\nline"
+    )
+    assert join_cjk_lines(text) == (
+        "第一行，第二行。\n\n## 标题\n正文\n- 项一\n- 项二，续行{{rag}}很好\nEnglish\nline"
+    )
+
+
+def test_no_chinese_lesson_shows_a_gap_between_two_chinese_characters():
+    for spec in load_site(language="zh"):
+        lesson = load_lesson(spec.slug, language="zh")
+        for section in lesson.sections.values():
+            assert not re.search(r"[\u4e00-\u9fff，。：；、]\n[\u4e00-\u9fff]", section.body), (
+                spec.slug,
+                section.id,
+            )
