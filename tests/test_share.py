@@ -203,7 +203,7 @@ def test_presenter_mode_shows_the_lan_address_and_the_servers_port_with_a_qr_cod
     assert not at.exception, at.exception
     (dialog,) = at.get("dialog")
     assert dialog.proto.dialog.title == "Open this on your laptop or phone"
-    assert [h.value for h in dialog.header] == ["http://192.168.1.20:8765/"]
+    assert [h.value for h in dialog.title] == ["http://192.168.1.20:8765/"]
     (code,) = qr_images(dialog.get("image"))
     assert np.array_equal(drawn_matrix(code), expected_matrix("http://192.168.1.20:8765/"))
 

@@ -72,6 +72,8 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] [data-baseweb="select"] div,
 [data-testid="stMain"] code { font-size: 21px; }
 [data-testid="stMain"] [class*="st-key-present_hide"] { display: none; }
+/* The class link's address, read from the back of the room (only presenter mode has it). */
+[data-testid="stDialog"] h1 { font-size: 44px; line-height: 1.2; overflow-wrap: anywhere; }
 </style>
 """
 
@@ -361,9 +363,14 @@ def _show_class_link() -> None:
 
 
 def _class_dialog(link: classlink.ClassLink, words: dict[str, str]) -> None:
-    st.header(link.url, anchor=False)
-    qr_image(link.url, QR_CLASS, words["alt"])
-    st.caption(words["caption"])
+    # The code and, beside it, the address as large as the dialog allows: read from the
+    # back of the room and typed, or scanned. Side by side, the dialog fits 720 px high.
+    code, text = st.columns([QR_CLASS, 700], gap="large", vertical_alignment="center")
+    with code:
+        qr_image(link.url, QR_CLASS, words["alt"])
+    with text:
+        st.title(link.url, anchor=False)
+        st.caption(words["caption"])
 
 
 def class_address() -> None:

@@ -160,8 +160,8 @@ def test_presenter_mode_shows_the_class_link_large_with_its_qr_code(browser, lan
     page.set_viewport_size({"width": 1280, "height": 720})
     wait_idle(page)
     card = page.locator(".st-key-forgetting_lab_stepcard")
-    before = card.bounding_box()
     sidebar = open_sidebar(page)
+    before = card.bounding_box()
     expected = f"{lan_url}/"
     caption = sidebar.get_by_text("Students open").first
     caption.wait_for()
