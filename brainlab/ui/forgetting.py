@@ -547,12 +547,21 @@ def strategy_pills(w: Words) -> list[str]:
 
 
 def _pills(w: Words) -> list[str]:
+    current = st.session_state.get(STRATEGIES_KEY)
+    if isinstance(current, list) and set(current) != set(fg.STRATEGIES):
+        # The browser draws a pop-over's contents only once it is opened, and then shows
+        # the pills as the address or their default say: a choice that is neither (one
+        # restored from the workspace) is sent again on every run, so they show it.
+        st.session_state[STRATEGIES_KEY] = list(current)
     picked = st.pills(
         view.say(w, "controls.strategies_label"),
         options=list(fg.STRATEGIES),
         selection_mode="multi",
-        # A choice restored from the workspace is in session state: no second default.
-        default=None if STRATEGIES_KEY in st.session_state else list(fg.STRATEGIES),
+        # Always the same default: a bound widget leaves its parameter out of the address
+        # at its default, and the browser shows a pill pressed by the default it was sent
+        # (a default that changed to None once a choice existed drew every pill
+        # unpressed when the pop-over opened after a slider move).
+        default=list(fg.STRATEGIES),
         format_func=lambda s: view.strategy_label(s, w),
         key=STRATEGIES_KEY,
         help=view.say(w, "controls.strategies_help"),

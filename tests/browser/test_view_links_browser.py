@@ -66,15 +66,20 @@ def selected_tabs(page) -> list[str]:
     return [t.strip() for t in tabs.all_inner_texts()]
 
 
+def thumb(page, key: str):
+    """A slider's thumb: React-aria's clipped range input, driven by the arrow keys."""
+    return page.locator(f".st-key-{key}").get_by_role("slider").first
+
+
 def slider_value(page, key: str) -> str:
-    return page.locator(f".st-key-{key} [role='slider']").first.get_attribute("aria-valuenow")
+    return thumb(page, key).input_value()
 
 
 def press(page, key: str, arrow: str, times: int) -> None:
-    thumb = page.locator(f".st-key-{key} [role='slider']").first
-    thumb.focus()
+    thumb_ = thumb(page, key)
+    thumb_.focus()
     for _ in range(times):
-        thumb.press(arrow)
+        thumb_.press(arrow)
 
 
 def pick(page, key: str, option: str) -> None:
@@ -86,6 +91,11 @@ def pick(page, key: str, option: str) -> None:
 
 def box_text(page, key: str) -> str:
     return page.locator(f".st-key-{key}").inner_text().strip()
+
+
+def select_text(page, key: str) -> str:
+    """What the drop-down box ``key`` shows as chosen."""
+    return page.locator(f".st-key-{key}").get_by_role("combobox").input_value()
 
 
 def chart_title(page, key: str) -> str:
@@ -109,10 +119,10 @@ def test_retrieval_lab_view_travels_in_its_link(browser, app_url):
     main(page).get_by_role("radio", name="Words", exact=True).click()
     wait_params(page, {"retrieval_method": "Words"})
     wait_idle(page)
-    press(page, "retrieval_top_k", "ArrowRight", 2)  # 3 -> 5 pages
-    wait_params(page, {"retrieval_method": "Words", "retrieval_top_k": "5"})
+    press(page, "retrieval_top_k", "ArrowRight", 1)  # 3 -> 4 pages
+    page.locator(".st-key-retrieval_hits").filter(has_text="[4]").wait_for()
+    wait_params(page, {"retrieval_method": "Words", "retrieval_top_k": "4"})
     wait_idle(page)
-    page.locator(".st-key-retrieval_hits").filter(has_text="[5]").wait_for()
     open_tab(page, "Meaning vs words")
     press(page, "retrieval_min_sim", "ArrowRight", 5)  # 0.30 -> 0.35
     wait_params(page, {"retrieval_min_sim": "0.35"})
@@ -124,7 +134,7 @@ def test_retrieval_lab_view_travels_in_its_link(browser, app_url):
         page,
         {
             "retrieval_method": "Words",
-            "retrieval_top_k": "5",
+            "retrieval_top_k": "4",
             "retrieval_min_sim": "0.35",  # its tab is closed now: still in the link
             "retrieval_tab": "RAG's own risks",
             "retrieval_risk_case": "Distracting context",
@@ -143,7 +153,7 @@ def test_retrieval_lab_view_travels_in_its_link(browser, app_url):
     page.locator(".st-key-retrieval_risk_answer").wait_for(timeout=MODEL_TIMEOUT)
     wait_idle(page)
     assert chosen(page, "retrieval_method") == ["Words"]
-    assert slider_value(page, "retrieval_top_k") == "5"
+    assert slider_value(page, "retrieval_top_k") == "4"
     assert box_text(page, "retrieval_hits") == hits
     assert box_text(page, "retrieval_rag_answer") == answer
     assert "RAG's own risks" in selected_tabs(page)
@@ -191,9 +201,10 @@ def test_forgetting_lab_view_travels_in_its_link(browser, app_url):
     wait_idle(page)
     verdict = box_text(page, "forgetting_verdict")
     title = chart_title(page, "forgetting_curve")
-    legend = page.locator(f"{curve} .legend").text_content()
+    lines = page.locator(curve).text_content()  # titles, axes and each line's end label
     map_title = chart_title(page, "forgetting_map")
     assert "Revising old lessons" in map_title, map_title
+    assert "Protecting" not in lines and "Notebook" not in lines, lines
     shot(page, "forgetting-sent")
     assert_clean(visit)
     page.context.close()
@@ -205,7 +216,7 @@ def test_forgetting_lab_view_travels_in_its_link(browser, app_url):
     assert slider_value(page, "forgetting_steps") == "200"
     assert box_text(page, "forgetting_verdict") == verdict
     assert chart_title(page, "forgetting_curve") == title
-    assert page.locator(f"{curve} .legend").text_content() == legend
+    assert page.locator(curve).text_content() == lines
     assert "Inside the network" in selected_tabs(page)
     assert chart_title(page, "forgetting_map") == map_title
     shot(page, "forgetting-received")
@@ -253,7 +264,7 @@ def test_cost_lab_view_travels_in_its_link(browser, app_url):
     assert chart_title(page, "cost_main_chart") == main_title
     assert chart_title(page, "cost_chart_band") == band_title
     assert slider_value(page, "cost_queries") == queries
-    assert "News summariser" in box_text(page, "cost_preset")
+    assert select_text(page, "cost_preset") == "News summariser"
     assert "How sure?" in selected_tabs(page)
     shot(page, "cost-received")
     assert_clean(visit)
@@ -268,12 +279,13 @@ def test_which_path_view_travels_in_its_link(browser, app_url):
     open_tab(page, "All the weights")
     link = wait_params(page, {"which_path_tabs": "All the weights"})
     assert any(k.startswith("which_path_") and k != "which_path_tabs" for k in params(page))
+    assert select_text(page, "which_path_need") == params(page)["which_path_need"][0]
     wait_idle(page)
     rec = box_text(page, "which_path_recommendation")
     assert rec != default
     scores = chart_title(page, "which_path_chart")
     answers = {
-        key: box_text(page, key)
+        key: select_text(page, key)
         for key in params(page)
         if key.startswith("which_path_") and key != "which_path_tabs"
     }
@@ -285,7 +297,7 @@ def test_which_path_view_travels_in_its_link(browser, app_url):
     wait_idle(page)
     assert box_text(page, "which_path_recommendation") == rec
     assert chart_title(page, "which_path_chart") == scores
-    assert {key: box_text(page, key) for key in answers} == answers
+    assert {key: select_text(page, key) for key in answers} == answers
     assert "All the weights" in selected_tabs(page)
     shot(page, "which_path-received")
     assert_clean(visit)
