@@ -1,8 +1,10 @@
 """The "Share this view" panel in real Chromium at 1280x720: the link it shows is the view
 as it is now (after the Retrieval lab's fragment has rerun on its own), its QR code is
 drawn large enough to scan, and the link opened in a new browser context restores the
-same question, settings and fetched pages. Screenshots, light and dark, go to
-artifacts/screenshots/share-*.png (git-ignored).
+same question, settings and fetched pages. Presenter mode's class link: on a server
+that listens on the LAN address, the address and a 400 px QR code in a dialog over the
+stage; on one that listens on 127.0.0.1, the reason students cannot reach it. Screenshots,
+light and dark, go to artifacts/screenshots/share-*.png and class-link-*.png (git-ignored).
 """
 
 from __future__ import annotations
