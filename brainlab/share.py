@@ -7,11 +7,12 @@ mode shows the address students on the same network should open.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import segno
+
+from brainlab import classlink
 
 #: The QR code's error correction: "m" survives about 15% damage (a projector's glare).
 ERROR = "m"
@@ -55,26 +56,12 @@ def qr_svg(text: str) -> str:
 
 
 def lan_address() -> str:
-    """This machine's address on the local network, or ``127.0.0.1`` if it has none.
-
-    Connecting a UDP socket sends no packet; it only asks the system which interface
-    would route to a private address, and that interface's address is the answer.
-    """
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("10.254.254.254", 1))
-            address = s.getsockname()[0]
-    except OSError:
-        address = ""
-    if not address or address.startswith("0."):
-        try:
-            address = socket.gethostbyname(socket.gethostname())
-        except OSError:
-            address = "127.0.0.1"
-    return address
+    """This machine's address on the local network, or ``127.0.0.1`` if it has none
+    (:func:`brainlab.classlink.lan_address`: never a loopback address when a network one
+    exists)."""
+    return classlink.lan_address()
 
 
 def class_link(address: str, port: int, path: str = "") -> str:
     """The address students open: ``http://<address>:<port>/<path>``."""
-    host = f"[{address}]" if ":" in address else address
-    return f"http://{host}:{port}/{path.lstrip('/')}"
+    return classlink.url_for(address, port, path)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from brainlab import share
+from brainlab import classlink, share
 from tests.apptest import APP
 
 ADDRESS = "http://192.0.2.10:8501"
@@ -132,17 +132,6 @@ def test_show_large_opens_a_dialog_with_the_same_code():
     assert at.session_state["share_popover"] is False
 
 
-def test_presenter_mode_shows_the_address_students_open_with_its_qr_code():
-    at = app()
-    expected = share.class_link(share.lan_address(), 8501)
-    assert not any("Students open" in c.value for c in at.sidebar.caption)
-    at = app({"presenter": "true"})
-    assert f"**Students open:** `{expected}`" in [c.value for c in at.sidebar.caption]
-    qr = [i for i in at.sidebar.get("image") if not i.proto.imgs[0].caption]
-    assert len(qr) == 1
-    assert np.array_equal(drawn_matrix(svg_of(qr[0])), expected_matrix(expected))
-
-
 @pytest.fixture
 def served_on():
     """Set ``server.address`` for one test (the project's config says ``localhost``)."""
@@ -168,10 +157,97 @@ def test_a_localhost_visit_shares_the_lan_address_when_the_class_can_reach_it(
     assert f"http://{host}:8501?vocab=Technical" in [c.value for c in at.sidebar.code]
 
 
-def test_presenter_mode_says_when_students_cannot_reach_the_app(served_on):
-    served_on("localhost")
-    notes = [c.value for c in app({"presenter": "true"}).sidebar.caption]
-    assert any("listens on this computer only (server.address = localhost)" in n for n in notes)
-    served_on("0.0.0.0")
-    notes = [c.value for c in app({"presenter": "true"}).sidebar.caption]
-    assert not any("listens on this computer only" in n for n in notes)
+# --------------------------------------------------------------------------- the class link
+
+LAN = ["127.0.1.1", "192.168.1.20"]
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """Set ``server.address`` and ``server.port`` for one test, and the machine's
+    addresses the class link finds (brainlab.classlink.probe_addresses)."""
+    from streamlit import config
+
+    before = {k: config.get_option(k) for k in ("server.address", "server.port")}
+    monkeypatch.setattr(classlink, "probe_addresses", lambda *a, **k: list(LAN))
+
+    def serve(address: str, port: int = 8501) -> None:
+        config.set_option("server.address", address)
+        config.set_option("server.port", port)
+
+    yield serve
+    for key, value in before.items():
+        config.set_option(key, value)
+
+
+def class_app(presenter: bool, url: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context["url"] = url
+    if presenter:
+        at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def class_captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.sidebar.caption if "Students open" in c.value]
+
+
+def test_presenter_mode_shows_the_lan_address_and_the_servers_port_with_a_qr_code(server):
+    server("0.0.0.0", 8765)
+    at = class_app(True, "http://localhost:8765/cost_lab")
+    assert class_captions(at) == ["**Students open:** `http://192.168.1.20:8765/`"]
+    assert not [i for i in at.get("image") if i not in at.sidebar.get("image")]
+    at.button(key="class_link_show").click().run()
+    assert not at.exception, at.exception
+    (dialog,) = at.get("dialog")
+    assert dialog.proto.dialog.title == "Open this on your laptop or phone"
+    assert [h.value for h in dialog.title] == ["http://192.168.1.20:8765/"]
+    (code,) = qr_images(dialog.get("image"))
+    assert np.array_equal(drawn_matrix(code), expected_matrix("http://192.168.1.20:8765/"))
+
+
+def test_without_presenter_mode_there_is_no_class_link(server):
+    server("0.0.0.0", 8765)
+    at = class_app(False, "http://localhost:8765/")
+    assert class_captions(at) == []
+    assert not [b for b in at.button if b.key == "class_link_show"]
+    assert not any("Students cannot reach" in w.value for w in at.sidebar.warning)
+
+
+def test_a_teacher_on_a_network_address_gives_the_class_that_address(server):
+    # Behind nginx on port 80, in front of a replica on 127.0.0.1:8501.
+    server("127.0.0.1", 8501)
+    at = class_app(True, "http://school.example/which_path")
+    assert class_captions(at) == ["**Students open:** `http://school.example/`"]
+
+
+def test_presenter_mode_says_when_students_cannot_reach_the_app_and_how_to_fix_it(server):
+    server("localhost", 8501)
+    at = class_app(True, "http://localhost:8501/")
+    (warning,) = [w.value for w in at.sidebar.warning]
+    assert "listens on this computer only (server.address = localhost)" in warning
+    assert "--server.address 0.0.0.0" in warning and "Serve a class" in warning
+    assert "http://192.168.1.20:8501/" in warning  # what students open after the restart
+    assert class_captions(at) == []  # no address to scan that cannot work
+    assert not [b for b in at.button if b.key == "class_link_show"]
+
+
+def test_presenter_mode_says_when_this_computer_has_no_network(server, monkeypatch):
+    server("0.0.0.0", 8501)
+    monkeypatch.setattr(classlink, "probe_addresses", lambda *a, **k: ["127.0.1.1"])
+    at = class_app(True, "http://localhost:8501/")
+    (warning,) = [w.value for w in at.sidebar.warning]
+    assert "has no network address" in warning
+
+
+def test_the_class_link_is_in_chinese_too(server):
+    server("0.0.0.0", 8501)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context["url"] = "http://localhost:8501/"
+    at.query_params["present"] = "1"
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception, at.exception
+    assert "**学生打开:** `http://192.168.1.20:8501/`" in [c.value for c in at.sidebar.caption]

@@ -509,7 +509,8 @@ def stage(page: Lesson, below: Sequence[str] = tuple(TAB_CONTENT)) -> None:
             assumptions_table(s, table, w)
 
     labels = page_words_tabs(w)
-    tabs = st.tabs([labels[t] for t in below], key=TABS, on_change="rerun")
+    # Bound to the URL: a shared link opens the same chart below the stage.
+    tabs = st.tabs([labels[t] for t in below], key=TABS, on_change="rerun", bind="query-params")
     for section_id, tab in zip(below, tabs, strict=True):
         if tab.open:
             with tab:

@@ -26,6 +26,8 @@ from brainlab.words import Words
 KEY_PREFIX = "which_path_"
 #: The scenario buttons' key.
 PRESET_KEY = "which_path_preset"
+#: The tabs below the stage (their state, and URL parameter, holds the open tab's label).
+TABS_KEY = "which_path_tabs"
 
 #: The horizon of the cost estimate shown below the recommendation, in months.
 COST_MONTHS = 12
@@ -264,7 +266,10 @@ def stage(page: Lesson, weights: Weights, presets: tuple[Preset, ...]) -> None:
         score_chart(rec, weights)
 
     sections = ("why", "reasons", "recommendation", "weights")
-    why, why_words, cost, weights_tab = st.tabs([view.say(w, f"tab_{n}") for n in sections])
+    # Bound to the URL: a shared link opens the same tab (all four are cheap: all drawn).
+    why, why_words, cost, weights_tab = st.tabs(
+        [view.say(w, f"tab_{n}") for n in sections], key=TABS_KEY, bind="query-params"
+    )
     with why:
         _tab(page, "why", w, lambda: why_table(rec, weights))
     with why_words:

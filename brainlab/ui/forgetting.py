@@ -547,12 +547,21 @@ def strategy_pills(w: Words) -> list[str]:
 
 
 def _pills(w: Words) -> list[str]:
+    current = st.session_state.get(STRATEGIES_KEY)
+    if isinstance(current, list) and set(current) != set(fg.STRATEGIES):
+        # The browser draws a pop-over's contents only once it is opened, and then shows
+        # the pills as the address or their default say: a choice that is neither (one
+        # restored from the workspace) is sent again on every run, so they show it.
+        st.session_state[STRATEGIES_KEY] = list(current)
     picked = st.pills(
         view.say(w, "controls.strategies_label"),
         options=list(fg.STRATEGIES),
         selection_mode="multi",
-        # A choice restored from the workspace is in session state: no second default.
-        default=None if STRATEGIES_KEY in st.session_state else list(fg.STRATEGIES),
+        # Always the same default: a bound widget leaves its parameter out of the address
+        # at its default, and the browser shows a pill pressed by the default it was sent
+        # (a default that changed to None once a choice existed drew every pill
+        # unpressed when the pop-over opened after a slider move).
+        default=list(fg.STRATEGIES),
         format_func=lambda s: view.strategy_label(s, w),
         key=STRATEGIES_KEY,
         help=view.say(w, "controls.strategies_help"),
@@ -578,7 +587,8 @@ def curve_chart(
 # --------------------------------------------------------------------------- the tabs
 
 
-def regions(settings: Settings, table: pd.DataFrame, w: Words) -> None:
+def map_controls(w: Words) -> tuple[str, int]:
+    """Which strategy's map, at which moment: both bound to the URL."""
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
         strategy = st.selectbox(
@@ -587,6 +597,7 @@ def regions(settings: Settings, table: pd.DataFrame, w: Words) -> None:
             format_func=lambda s: view.strategy_label(s, w),
             key=PREFIX + "map_strategy",
             help=view.say(w, "regions.strategy_help"),
+            bind="query-params",
         )
     with right:
         names = view.moment_names(w)
@@ -597,7 +608,13 @@ def regions(settings: Settings, table: pd.DataFrame, w: Words) -> None:
             format_func=names.__getitem__,
             key=PREFIX + "map_moment",
             help=view.say(w, "regions.moment_help"),
+            bind="query-params",
         )
+    return strategy, int(moment)
+
+
+def regions(settings: Settings, table: pd.DataFrame, w: Words) -> None:
+    strategy, moment = map_controls(w)
     data = _map_data(strategy, settings)
     with st.container(key=PREFIX + "map"):
         chart(
@@ -692,10 +709,20 @@ def stage(page: Lesson) -> None:
     tabs = dict(
         zip(
             names,
-            st.tabs([view.say(w, f"tabs.{n}") for n in names], key=TABS_KEY, on_change="rerun"),
+            st.tabs(
+                [view.say(w, f"tabs.{n}") for n in names],
+                key=TABS_KEY,
+                on_change="rerun",
+                bind="query-params",  # a shared link opens the same tab
+            ),
             strict=True,
         )
     )
+    if lab.revealed and not tabs["regions"].open:
+        # Drawn while their tab is closed too (hidden; the map is not computed): Streamlit
+        # drops a bound parameter from the address when its widget is not drawn.
+        with tabs["regions"]:
+            map_controls(w)
     for name, section in (("compare", "rag"), ("regions", "regions")):
         if tabs[name].open:
             with tabs[name]:

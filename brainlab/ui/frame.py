@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import streamlit as st
 
-from brainlab import share
+from brainlab import classlink, share
 from brainlab.content import LANGUAGES, VOCABULARIES, load_site, load_toml
 from brainlab.ui import workspace
 from brainlab.ui.context import (
@@ -72,6 +72,8 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] [data-baseweb="select"] div,
 [data-testid="stMain"] code { font-size: 21px; }
 [data-testid="stMain"] [class*="st-key-present_hide"] { display: none; }
+/* The class link's address, read from the back of the room (only presenter mode has it). */
+[data-testid="stDialog"] h1 { font-size: 44px; line-height: 1.2; overflow-wrap: anywhere; }
 </style>
 """
 
@@ -239,9 +241,6 @@ LARGE_KEY = "share_show_large"
 #: Widths of the QR code in pixels: in the panel, and shown large for a room.
 QR_SMALL = 220
 QR_LARGE = 480
-#: The class address's code in presenter mode: it fits under the sidebar's controls.
-QR_CLASS = 160
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 def _server_address() -> str:
@@ -261,11 +260,11 @@ def page_address() -> str:
     """
     url = st.context.url or f"http://localhost:{_port()}"
     parts = urlsplit(url)
-    host = parts.hostname or ""
     served = _server_address()
-    if host in _LOOPBACK and served not in _LOOPBACK:
-        netloc = f"{share.lan_address()}:{parts.port}" if parts.port else share.lan_address()
-        parts = parts._replace(netloc=netloc)
+    if classlink.is_loopback(parts.hostname or "") and not classlink.is_loopback(served):
+        link = classlink.class_link(served=served, port=parts.port or 0)
+        if link.reachable:
+            parts = parts._replace(netloc=urlsplit(link.url).netloc)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
@@ -343,13 +342,58 @@ def share_panel() -> None:
         )
 
 
+# --------------------------------------------------------------------------- the class link
+
+#: The class link's button, and the flag its callback leaves for the dialog.
+CLASS_BUTTON = "class_link_show"
+CLASS_LARGE_KEY = "class_link_large"
+#: Width of the class link's QR code in its dialog, in pixels: scanned from the back of a
+#: room, and the dialog still fits a 720 px high projector.
+QR_CLASS = 400
+
+
+def class_link() -> classlink.ClassLink:
+    """The address students open (:func:`brainlab.classlink.class_link`): from what the
+    server listens on, its port, and the address in the teacher's browser."""
+    return classlink.class_link(served=_server_address(), port=_port(), browser_url=st.context.url)
+
+
+def _show_class_link() -> None:
+    st.session_state[CLASS_LARGE_KEY] = True
+
+
+def _class_dialog(link: classlink.ClassLink, words: dict[str, str]) -> None:
+    # The code and, beside it, the address as large as the dialog allows: read from the
+    # back of the room and typed, or scanned. Side by side, the dialog fits 720 px high.
+    code, text = st.columns([QR_CLASS, 700], gap="large", vertical_alignment="center")
+    with code:
+        qr_image(link.url, QR_CLASS, words["alt"])
+    with text:
+        st.title(link.url, anchor=False)
+        st.caption(words["caption"])
+
+
 def class_address() -> None:
-    """Presenter mode: the address students open on their own devices, and its QR code."""
-    words = load_toml("ui.toml")["share"]
-    link = share.class_link(share.lan_address(), _port())
-    st.caption(f"**{words['class_title']}:** `{link}`")
-    qr_image(link, QR_CLASS, words["class_alt"])
-    st.caption(words["class_caption"])
-    served = _server_address()
-    if served in _LOOPBACK:
-        st.caption(words["local_only"].format(address=served))
+    """Presenter mode, on top of the sidebar: the address students open on their own
+    devices, and a button that shows it large with its QR code (a dialog over the stage,
+    so the stage never moves). When students cannot reach the server, says so and how to
+    fix it instead, with no code to scan."""
+    words = load_toml("ui.toml")["class_link"]
+    link = class_link()
+    if not link.reachable:
+        message = (
+            words["local_only"] if link.reason == classlink.LOCAL_ONLY else words["no_network"]
+        )
+        st.warning(message.format(address=link.served, url=link.url), icon=":material/wifi_off:")
+        return
+    st.caption(f"**{words['title']}:** `{link.url}`")
+    st.button(
+        words["button"],
+        key=CLASS_BUTTON,
+        icon=":material/qr_code_2:",
+        help=words["button_help"],
+        on_click=_show_class_link,
+        width="stretch",
+    )
+    if st.session_state.pop(CLASS_LARGE_KEY, False):
+        st.dialog(words["dialog_title"], width="large")(_class_dialog)(link, words)

@@ -659,7 +659,9 @@ def stage(page: Lesson) -> None:
             if "edit" in (step.id, current.step):
                 st.session_state[SLOT_KEY] = labels[1] if step.id == "edit" else labels[0]
             current.step = step.id
-        fetched, edit = st.tabs(labels, key=SLOT_KEY, on_change="rerun", height=SLOT_HEIGHT)
+        fetched, edit = st.tabs(
+            labels, key=SLOT_KEY, on_change="rerun", height=SLOT_HEIGHT, bind="query-params"
+        )
         with fetched:
             example_box(w)
             hits_compact(hits, method, w)
@@ -686,25 +688,40 @@ def tabs_below(
 ) -> None:
     """The working, one tab each; only the open tab is computed (``on_change="rerun"``)."""
     labels = [view.say(w, "tabs", name) for name in TABS]
-    tabs = dict(zip(TABS, st.tabs(labels, key="retrieval_tab", on_change="rerun"), strict=True))
+    # Bound to the URL (?retrieval_tab=<label>): a shared link opens the same tab.
+    tabs = dict(
+        zip(
+            TABS,
+            st.tabs(labels, key="retrieval_tab", on_change="rerun", bind="query-params"),
+            strict=True,
+        )
+    )
     if tabs["prompt"].open is not False:
         with tabs["prompt"]:
             prompt_view(r, question, hits, w)
-    if tabs["compare"].open:
-        with tabs["compare"]:
+    # A closed tab's own controls are still drawn (hidden, and cheap): Streamlit drops a
+    # bound parameter from the address when its widget is not drawn, and the link would
+    # lose the setting the reader made there. Only the open tab's work is computed.
+    with tabs["compare"]:
+        if tabs["compare"].open:
             compare_view(r, question, settings, w)
+        else:
+            min_sim_slider(w)
     if tabs["eval"].open:
         with tabs["eval"]:
             eval_view(settings, w)
-    if tabs["risks"].open:
-        with tabs["risks"]:
+    with tabs["risks"]:
+        if tabs["risks"].open:
             risks_view(settings, w)
+        else:
+            risk_picker(w)
     if tabs["map"].open:
         with tabs["map"]:
             map_view(r, question, settings, w)
-    if tabs["chunks"].open:
-        with tabs["chunks"]:
-            chunk_settings(problem, w)
+    with tabs["chunks"]:
+        chunk_settings(problem if tabs["chunks"].open else "", w)
+        chunk_doc_box(w)
+        if tabs["chunks"].open:
             chunk_view(settings, w)
     if tabs["library"].open:
         with tabs["library"]:
@@ -776,19 +793,36 @@ def compare_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -
                 shown = r.search(question, settings.top_k, method)
                 hit_list(shown, topics=topics, key=f"retrieval_hit_{method}", w=w)
         st.caption(view.say(w, "hits", "caption"))
+    min_sim_slider(w)
+    st.caption(view.say(w, "tabs", "min_sim_caption"))
+
+
+MIN_SIM_KEY = "retrieval_min_sim"
+
+
+def min_sim_slider(w: Words) -> None:
+    """The answer's minimum similarity, bound to the URL; kept in the lab too."""
     current = lab()
+    _show_lab_value(MIN_SIM_KEY, current.min_sim)
     st.slider(
         view.say(w, "controls", "min_sim"),
         0.0,
         1.0,
         current.min_sim,
         0.01,
-        key="retrieval_min_sim",
+        key=MIN_SIM_KEY,
         help=words("controls")["min_sim_help"],
         on_change=_keep,
-        args=("min_sim", "retrieval_min_sim"),
+        args=("min_sim", MIN_SIM_KEY),
+        bind="query-params",
     )
-    st.caption(view.say(w, "tabs", "min_sim_caption"))
+
+
+def _show_lab_value(key: str, value: object) -> None:
+    """Put the lab's value in its slider before it is drawn, when they differ (a reset, a
+    switch of language, a shared link's value read into the lab)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -879,17 +913,8 @@ def risks_view(settings: Settings, w: Words) -> None:
     """RAG's own risks: a wrong but cited answer, distracting context, a page carrying an
     injected instruction; each run now by the real retriever on a copy of the library."""
     language = _language()
-    cases = rt.risk_cases(language)
     st.caption(view.risk_say(w, "intro"))
-    titles = {c.id: w(c.title) for c in cases}
-    picked = st.segmented_control(
-        view.risk_say(w, "pick"),
-        list(titles),
-        format_func=titles.get,
-        default=cases[0].id,
-        key="retrieval_risk_case",
-    )
-    case = next((c for c in cases if c.id == picked), cases[0])
+    case = risk_picker(w)
     files = (content.CONTENT_DIR / rt.RISKS_FILE, content.CONTENT_DIR / "zh" / rt.RISKS_FILE)
     run = _risk_run(
         case.id,
@@ -919,6 +944,21 @@ def risks_view(settings: Settings, w: Words) -> None:
         hit_list(list(run.hits), topics=topics, key="retrieval_risk_hit", w=w)
 
 
+def risk_picker(w: Words) -> rt.RiskCase:
+    """Which of RAG's risks to run, bound to the URL; returns the case."""
+    cases = rt.risk_cases(_language())
+    titles = {c.id: w(c.title) for c in cases}
+    picked = st.segmented_control(
+        view.risk_say(w, "pick"),
+        list(titles),
+        format_func=titles.get,
+        default=cases[0].id,
+        key="retrieval_risk_case",
+        bind="query-params",
+    )
+    return next((c for c in cases if c.id == picked), cases[0])
+
+
 def map_view(r: rt.Retriever, question: str, settings: Settings, w: Words) -> None:
     """PCA map of every chunk, the question, and lines to its true top-k (cosine, 384-D)."""
     if not r.chunks:
@@ -940,8 +980,8 @@ CHUNK_SLIDERS = {
 
 
 def chunking_from_url(current: Lab) -> None:
-    """A shared link's chunking, read once per session (the sliders live in a tab that
-    is drawn only when open, so the stage cannot wait for them to read the URL)."""
+    """A shared link's chunking and minimum similarity, read once per session: the stage
+    uses them before the sliders (in the tabs below it) are drawn."""
     if current.url_read:
         return
     current.url_read = True
@@ -954,6 +994,13 @@ def chunking_from_url(current: Lab) -> None:
         except ValueError:
             continue
         setattr(current, name, min(max(value, low), high))
+    raw = st.query_params.get(MIN_SIM_KEY)
+    try:
+        value = float(raw) if raw is not None else None
+    except ValueError:
+        value = None
+    if value is not None and 0.0 <= value <= 1.0:
+        current.min_sim = round(value, 2)
 
 
 def chunk_settings(problem: str, w: Words) -> None:
@@ -969,8 +1016,7 @@ def chunk_settings(problem: str, w: Words) -> None:
     for col, (key, (name, low, high, step, default)) in zip(
         st.columns(2, gap="medium"), CHUNK_SLIDERS.items(), strict=True
     ):
-        if key not in st.session_state:  # the tab was closed: show the lab's value
-            st.session_state[key] = getattr(current, name)
+        _show_lab_value(key, getattr(current, name))
         with col:
             st.slider(
                 view.say(w, "controls", name),
@@ -988,22 +1034,37 @@ def chunk_settings(problem: str, w: Words) -> None:
         st.warning(problem)
 
 
+CHUNK_DOC_KEY = "retrieval_chunk_doc"
+
+
+def chunk_doc_box(w: Words) -> None:
+    """Which document the chunking tab cuts, bound to the URL (by the document's id)."""
+    docs = {d.id: d for d in lab().library}
+    if not docs:
+        return
+    ids = list(docs)
+    default = "policy-warranty" if "policy-warranty" in docs else ids[0]
+    picked = st.session_state.get(CHUNK_DOC_KEY)
+    if picked is not None and picked not in docs:  # deleted since: the default again
+        st.session_state[CHUNK_DOC_KEY] = default
+    st.selectbox(
+        view.say(w, "chunks", "label"),
+        ids,
+        index=ids.index(default),  # unless the box has a value, or the link gives one
+        format_func=lambda i: docs[i].title,
+        key=CHUNK_DOC_KEY,
+        help=view.say(w, "chunks", "help"),
+        bind="query-params",
+    )
+
+
 def chunk_view(settings: Settings, w: Words) -> None:
     """How one document is cut at the current size and overlap, overlaps highlighted."""
     current = lab()
     docs = {d.id: d for d in current.library}
-    if not docs:
+    doc_id = st.session_state.get(CHUNK_DOC_KEY)
+    if doc_id not in docs:
         return
-    default = "policy-warranty" if "policy-warranty" in docs else next(iter(docs))
-    if st.session_state.get("retrieval_chunk_doc") not in docs:
-        st.session_state["retrieval_chunk_doc"] = default
-    doc_id = st.selectbox(
-        view.say(w, "chunks", "label"),
-        list(docs),
-        format_func=lambda i: docs[i].title,
-        key="retrieval_chunk_doc",
-        help=view.say(w, "chunks", "help"),
-    )
     doc = docs[doc_id]
     spans = rt.chunk_spans(doc.text, settings.chunk_size, settings.chunk_overlap, current.language)
     if not spans:

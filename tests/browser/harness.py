@@ -61,12 +61,13 @@ def server_log(url: str) -> Path:
 
 @contextmanager
 def streamlit_process(
-    script: str = "app.py", cwd: Path = ROOT
+    script: str = "app.py", cwd: Path = ROOT, address: str = "127.0.0.1"
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``streamlit run script`` on 127.0.0.1 with a free port; yield its base URL and
-    its process. Its output goes to artifacts/streamlit-<port>.log."""
+    """Run ``streamlit run script`` on ``address`` (this computer only, unless a test asks
+    for its LAN address) with a free port; yield its base URL and its process. Its output
+    goes to artifacts/streamlit-<port>.log."""
     port = free_port()
-    log = server_log(f"http://127.0.0.1:{port}")
+    log = server_log(f"http://{address}:{port}")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -76,7 +77,7 @@ def streamlit_process(
                 "streamlit",
                 "run",
                 script,
-                "--server.address=127.0.0.1",
+                f"--server.address={address}",
                 f"--server.port={port}",
                 "--server.headless=true",
                 "--browser.gatherUsageStats=false",
@@ -86,7 +87,7 @@ def streamlit_process(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{address}:{port}"
     try:
         wait_healthy(url)
         yield url, proc
