@@ -324,7 +324,7 @@ def hit_rate_figure(rates: dict[str, rt.HitRate], w: Words) -> go.Figure:
 
     questions = next(iter(rates.values())).questions if rates else 0
     top = max((r.top1 for r in rates.values()), default=0)
-    best = " and ".join(method_label(m, w) for m, r in rates.items() if r.top1 == top)
+    best = w.names([method_label(m, w) for m, r in rates.items() if r.top1 == top])
     fig = new_figure(
         title=say(w, "eval", "chart_title", best=best, hits=top, questions=questions),
         x_title=say(w, "eval", "chart_x"),

@@ -84,6 +84,12 @@ class Words:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def names(self, items: list[str]) -> str:
+        """Names joined as the reader's language lists them ("A and B", "A、B和C")."""
+        from babel.lists import format_list
+
+        return format_list(list(items), locale=self.locale) if items else ""
+
     def money(self, dollars: float) -> str:
         """US dollars as the reader's language writes them (``$1,234.50``, ``US$1,234.50``)."""
         from babel.numbers import format_currency

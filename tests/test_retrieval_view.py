@@ -9,7 +9,7 @@ import pytest
 
 from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
-from brainlab.content import load_lesson, load_toml
+from brainlab.content import load_lesson, load_toml, set_language
 from brainlab.words import Words
 
 VOCABS = ("analogy", "technical")
@@ -191,3 +191,24 @@ def test_hit_rate_table_figure_and_misses_come_from_the_rates():
     assert [t for t in fig.data[0].text] == ["3/4", "2/4", "3/4"]
     lines = view.miss_lines(rates["lexical"], {"a": "Page A", "b": "Page B"}, w)
     assert lines == ["“q?”: expected Page A, got nothing", "“r?”: expected Page B, got Page A"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Meaning and Both: right page first"), ("zh", "语义和两者：")],
+)
+def test_the_hit_rate_chart_names_tied_methods_in_the_readers_language(language, expected):
+    """Ties are listed as the language lists names (babel): no English "and" in Chinese."""
+    rates = {
+        "dense": rt.HitRate("dense", 60, 60, 60, 3, ()),
+        "lexical": rt.HitRate("lexical", 60, 55, 60, 3, ()),
+        "hybrid": rt.HitRate("hybrid", 60, 60, 60, 3, ()),
+    }
+    set_language(language)  # the page's words follow the rerun's language, as in the app
+    try:
+        title = view.hit_rate_figure(rates, Words(language=language)).layout.title.text
+    finally:
+        set_language("en")
+    assert expected in title
+    if language == "zh":
+        assert not re.search(r"[A-Za-z]", title), title
