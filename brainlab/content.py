@@ -19,7 +19,9 @@ Every error names the file it comes from (:class:`ContentError`).
 from __future__ import annotations
 
 import re
+import stat
 import threading
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,13 +86,47 @@ def language_root(language: str | None = None, root: Path | None = None) -> Path
 def _localised(relative: str, language: str | None, root: Path | None) -> Path:
     """``relative`` in ``language``'s folder when translated there, else the English file."""
     path = language_root(language, root) / relative
-    return path if path.is_file() else (CONTENT_DIR if root is None else root) / relative
+    return path if _file_state(path)[0] else (CONTENT_DIR if root is None else root) / relative
 
 
 def translated(relative: str, language: str | None = None, root: Path | None = None) -> bool:
     """Whether ``content/<relative>`` exists in ``language`` (English always does)."""
     language = current_language() if language is None else language
-    return language == DEFAULT_LANGUAGE or (language_root(language, root) / relative).is_file()
+    return language == DEFAULT_LANGUAGE or _file_state(language_root(language, root) / relative)[0]
+
+
+# A lab's rerun reads about 40 content files some 190 times, and each read asked the disk
+# whether its file exists and when it changed (680 stat calls, ~90 ms here). The app calls
+# begin_rerun() at the start of every rerun: from then on this thread asks about each file
+# once, for at most _MEMO_SECONDS (a fragment's reruns keep the memo that long), so a
+# teacher's edit shows at the next rerun. Without begin_rerun (scripts, tests) every read
+# asks the disk, as before.
+_MEMO = threading.local()
+_MEMO_SECONDS = 2.0
+
+
+def begin_rerun() -> None:
+    """Start this thread's memo of content files' states (see above)."""
+    _MEMO.files = {}
+    _MEMO.started = time.monotonic()
+
+
+def _file_state(path: Path) -> tuple[bool, int]:
+    """Whether ``path`` is a file, and its modification time (ns; 0 if none)."""
+    files: dict[Path, tuple[bool, int]] | None = getattr(_MEMO, "files", None)
+    if files is not None and time.monotonic() - _MEMO.started > _MEMO_SECONDS:
+        files.clear()
+        _MEMO.started = time.monotonic()
+    if files is not None and path in files:
+        return files[path]
+    try:
+        info = path.stat()
+        state = (stat.S_ISREG(info.st_mode), info.st_mtime_ns)
+    except (OSError, ValueError):
+        state = (False, 0)
+    if files is not None:
+        files[path] = state
+    return state
 
 
 _FRONT = "+++"
@@ -243,9 +279,10 @@ def load_toml(
         Naming the file, when it is missing or not valid TOML.
     """
     path = _localised(name, language, root)
-    if not path.is_file():
+    exists, modified = _file_state(path)
+    if not exists:
         raise ContentError(path, "file not found")
-    return _cached_toml(path, path.stat().st_mtime_ns)
+    return _cached_toml(path, modified)
 
 
 #: A Chinese character or full-width punctuation mark (CJK symbols, ideographs, full-width
@@ -394,9 +431,10 @@ def step_problems(lesson: Lesson) -> list[str]:
 def load_lesson(slug: str, root: Path | None = None, *, language: str | None = None) -> Lesson:
     """Read ``content/pages/<slug>.md`` (cached until the file changes), in ``language``."""
     path = _localised(f"pages/{slug}.md", language, root)
-    if not path.is_file():
+    exists, modified = _file_state(path)
+    if not exists:
         raise ContentError(path, "file not found")
-    return _cached_lesson(path, path.stat().st_mtime_ns, slug)
+    return _cached_lesson(path, modified, slug)
 
 
 def load_site(root: Path | None = None, *, language: str | None = None) -> tuple[PageSpec, ...]:

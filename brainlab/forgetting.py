@@ -1030,9 +1030,11 @@ def summary_of_curves(curves: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFram
     for strategy, seeds in by_strategy.items():
         before, after = [], []
         for curve in seeds:
-            pre = curve[curve["phase"] == "pretrain"].iloc[-1]
-            before.append((pre["general_accuracy"], pre["specialist_accuracy"]))
-            after.append(tuple(curve.iloc[-1][["general_accuracy", "specialist_accuracy"]]))
+            # Plain arrays: this runs on every redraw of the lab, for every run.
+            values = curve[["general_accuracy", "specialist_accuracy"]].to_numpy(dtype=float)
+            last_pre = np.flatnonzero(curve["phase"].to_numpy() == "pretrain")[-1]
+            before.append(tuple(values[last_pre]))
+            after.append(tuple(values[-1]))
         b, a = np.mean(before, axis=0), np.mean(after, axis=0)
         kept = float(np.clip(a[0] / b[0], 0.0, 1.0)) if b[0] > 0 else 1.0
         rows.append((strategy, b[0], a[0], b[1], a[1], kept, len(before)))

@@ -145,22 +145,30 @@ def forgetting_curve_figure(
     annotations: list[dict] = []
     panels = (("general_accuracy", "x", "y"), ("specialist_accuracy", "x2", "y2"))
     ends: dict[str, dict[str, float]] = {"y": {}, "y2": {}}
+    # Plain arrays, read once: this runs on every redraw of the lab (pandas' grouping per
+    # strategy and panel cost more than the rest of the figure).
+    strategy_of = curves["strategy"].to_numpy() if len(curves) else np.array([])
+    step_of = curves["step"].to_numpy() if len(curves) else np.array([])
     for strategy, label in labels.items():
-        data = curves[curves["strategy"] == strategy]
-        if data.empty:
+        rows = strategy_of == strategy
+        if not rows.any():
             continue
         colour = STRATEGY_COLOURS.get(strategy, charts.colour("base"))
         dash, marker = STRATEGY_STYLE.get(strategy, ("solid", "circle"))
+        steps, at = np.unique(step_of[rows], return_inverse=True)
         for column, xaxis, yaxis in panels:
-            stats = data.groupby("step")[column].agg(["mean", "min", "max"]).reset_index()
-            steps = stats["step"].to_numpy()
-            mean = stats["mean"].to_numpy()
+            values = curves[column].to_numpy(dtype=float)[rows]
+            mean = np.bincount(at, weights=values) / np.bincount(at)
+            low = np.full(len(steps), np.inf)
+            high = np.full(len(steps), -np.inf)
+            np.minimum.at(low, at, values)
+            np.maximum.at(high, at, values)
             # The band: from the lowest to the highest seed at each step.
             traces.append(
                 {
                     "type": "scatter",
                     "x": np.concatenate([steps, steps[::-1]]),
-                    "y": np.concatenate([stats["max"], stats["min"][::-1]]),
+                    "y": np.concatenate([high, low[::-1]]),
                     "xaxis": xaxis,
                     "yaxis": yaxis,
                     "fill": "toself",

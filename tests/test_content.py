@@ -199,3 +199,42 @@ def test_no_chinese_lesson_shows_a_gap_between_two_chinese_characters():
                 spec.slug,
                 section.id,
             )
+
+
+def test_a_rerun_asks_the_disk_about_each_content_file_once(tmp_path, monkeypatch):
+    """Within one rerun (content.begin_rerun) a file's state is read once; the next rerun,
+    or the same one after _MEMO_SECONDS, sees a teacher's edit. Without begin_rerun every
+    read checks the disk."""
+    import os
+    import threading
+
+    (tmp_path / "words.toml").write_text('say = "one"\n', encoding="utf-8")
+    monkeypatch.setattr(content, "_MEMO", threading.local())
+    calls = []
+    real_stat = Path.stat
+
+    def counting_stat(self, *args, **kwargs):
+        calls.append(self)
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", counting_stat)
+    assert content.load_toml("words.toml", tmp_path, language="en")["say"] == "one"
+    assert content.load_toml("words.toml", tmp_path, language="en")["say"] == "one"
+    assert len(calls) >= 4  # no memo: the disk at every look (two a read)
+
+    content.begin_rerun()
+    calls.clear()
+    for _ in range(5):
+        content.load_toml("words.toml", tmp_path, language="en")
+    assert len(calls) == 1  # one look per rerun
+    path = tmp_path / "words.toml"
+    path.write_text('say = "two"\n', encoding="utf-8")
+    later = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(later, later))
+    assert content.load_toml("words.toml", tmp_path, language="en")["say"] == "one"
+    content.begin_rerun()  # the next rerun sees the edit
+    assert content.load_toml("words.toml", tmp_path, language="en")["say"] == "two"
+    path.write_text('say = "three"\n', encoding="utf-8")
+    os.utime(path, ns=(later + 10**9, later + 10**9))
+    monkeypatch.setattr(content, "_MEMO_SECONDS", 0.0)  # the same rerun, once it is old
+    assert content.load_toml("words.toml", tmp_path, language="en")["say"] == "three"

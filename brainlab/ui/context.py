@@ -11,7 +11,13 @@ import threading
 
 import streamlit as st
 
-from brainlab.content import LANGUAGES, VOCABULARIES, set_language, set_language_provider
+from brainlab.content import (
+    LANGUAGES,
+    VOCABULARIES,
+    begin_rerun,
+    set_language,
+    set_language_provider,
+)
 from brainlab.words import Words
 
 #: Session-state keys of the sidebar controls (also their URL query parameters).
@@ -81,6 +87,7 @@ def keep_language_in_address(language: str) -> None:
 
 def begin_language() -> str:
     """Read this rerun's language and make content load in it (before the menu is built)."""
+    begin_rerun()  # each content file's state is asked of the disk once per rerun
     language = chosen_language()
     st.session_state[_LANGUAGE_KEY] = language
     set_language(language)

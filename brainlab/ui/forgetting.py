@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -190,7 +191,9 @@ class _RunStore:
                 return None
             self.curves.move_to_end(key)
         pre = int(fg.DEFAULTS["pretrain_steps"])
-        return curve[curve["step"] <= pre + steps]
+        # The rows are in step order: the first n of them, a slice (no copy of each column).
+        n = int(np.searchsorted(curve["step"].to_numpy(), pre + steps, side="right"))
+        return curve.iloc[:n]
 
     def put(self, key: tuple, steps: int, curve: pd.DataFrame) -> None:
         with self.lock:
