@@ -19,6 +19,7 @@ server process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -60,6 +61,16 @@ def default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
+#: How much lower the workers' priority is than the server's (Unix ``nice``).
+NICENESS = 5
+
+
+def _lower_priority() -> None:
+    """In a new worker: lower its priority, where the system allows (never fails)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(NICENESS)
+
+
 class TrainingPool:
     """Worker processes that train runs; the calling thread trains when there are none.
 
@@ -81,7 +92,12 @@ class TrainingPool:
                 try:
                     ctx = multiprocessing.get_context("forkserver")
                     ctx.set_forkserver_preload(["brainlab.training_pool"])
-                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+                    # Workers run at a lower priority (nice 5): while they train a
+                    # slider's neighbours ahead, the server and the browser drawing the
+                    # curve get the cores first.
+                    self._executor = ProcessPoolExecutor(
+                        self.workers, mp_context=ctx, initializer=_lower_priority
+                    )
                 except (OSError, ValueError, RuntimeError):
                     _LOG.warning("no training workers; training in-process", exc_info=True)
                     self._broken = True

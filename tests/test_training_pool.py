@@ -58,3 +58,19 @@ def test_the_number_of_workers_comes_from_the_environment(monkeypatch):
     assert default_workers() == 3
     monkeypatch.setenv("BRAINLAB_TRAINING_WORKERS", "many")
     assert 1 <= default_workers() <= 2
+
+
+def test_workers_train_at_a_lower_priority_than_the_server():
+    """Training ahead must not take the cores from the server and the browser."""
+    import os
+
+    from brainlab import training_pool as tp
+
+    pool = tp.TrainingPool(workers=1)
+    try:
+        executor = pool._pool()
+        assert executor is not None
+        worker_nice = executor.submit(os.nice, 0).result(timeout=60)
+        assert worker_nice >= os.nice(0) + tp.NICENESS
+    finally:
+        pool.close()
