@@ -879,37 +879,26 @@ def compare(
         eval_every=s["eval_every"],
         wanted=wanted,
     )
-    trained = _finetune_many(
-        pres,
-        tuple(strategies),
-        steps=s["steps"],
-        lr=s["learning_rate"],
-        replay_fraction=s["replay_fraction"],
-        penalty=s["penalty"],
-        rank=s["rank"],
-        batch_size=s["batch_size"],
-        eval_every=s["eval_every"],
-        wanted=wanted,
-    )
+    # What fine-tuning takes, the same for the stack and for the rag strategy's own loop.
+    fine = {
+        "steps": s["steps"],
+        "lr": s["learning_rate"],
+        "replay_fraction": s["replay_fraction"],
+        "penalty": s["penalty"],
+        "rank": s["rank"],
+        "batch_size": s["batch_size"],
+        "eval_every": s["eval_every"],
+        "wanted": wanted,
+    }
+    trained = _finetune_many(pres, tuple(strategies), **fine)
     runs = {}
     for pre in pres:
         for strategy in strategies:
-            if strategy != "rag":
-                runs[(strategy, pre.seed)] = trained[(strategy, pre.seed)]
-                continue
-            runs[(strategy, pre.seed)] = _finetune(
-                pre,
-                strategy,
-                steps=s["steps"],
-                lr=s["learning_rate"],
-                replay_fraction=s["replay_fraction"],
-                penalty=s["penalty"],
-                rank=s["rank"],
-                batch_size=s["batch_size"],
-                neighbours=s["neighbours"],
-                eval_every=s["eval_every"],
-                wanted=wanted,
-            )
+            key = (strategy, pre.seed)
+            if strategy == "rag":
+                runs[key] = _finetune(pre, strategy, neighbours=s["neighbours"], **fine)
+            else:
+                runs[key] = trained[key]
     return runs
 
 
