@@ -161,7 +161,7 @@ def recall_notes(recall: rt.Recall, brain: rt.FineTunedBrain, w: Words) -> list[
                 "answer",
                 "brain_unknown",
                 asked=escape(recall.unknown),
-                trained=escape(brain.trained_on),
+                trained=escape(w.date(brain.trained_on)),
             )
         )
     elif recall.other:
@@ -174,8 +174,8 @@ def recall_notes(recall: rt.Recall, brain: rt.FineTunedBrain, w: Words) -> list[
                 w,
                 "answer",
                 "brain_stale",
-                date=escape(recall.stale_since),
-                trained=escape(brain.trained_on),
+                date=escape(w.date(recall.stale_since)),
+                trained=escape(w.date(brain.trained_on)),
             )
         )
     return [o for o in out if o]

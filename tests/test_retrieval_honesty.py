@@ -217,3 +217,24 @@ def test_the_review_s_k300_answer_no_longer_quotes_another_product_s_price():
     answer = rt.grounded_answer("How much does the K300 cost?", [older, k300, lamp], 0.3)
     assert answer.text == "Price: 79 euros. [2]"
     assert rt.Note("conflict", (1, 2), chosen=2, date="2026-12-02") in answer.notes
+
+
+def test_the_stale_note_writes_its_dates_as_the_reader_does():
+    """ "训练于 2025年1月31日", not ISO dates inside Chinese text; English keeps ISO."""
+    from brainlab.content import set_language
+
+    old = Doc(
+        "k210", "Brightfield K210 kettle", "The K210 kettle costs 39 euros.", "c", "2024-05-10"
+    )
+    brain = rt.FineTunedBrain.train([old], "2025-01-31", encoder=WordEncoder())
+    new = replace(old, text="The K210 kettle costs 44 euros.", updated="2025-04-02")
+    recall = brain.recall("How much does the K210 kettle cost?", 0.1, library=[new])
+    english = " ".join(view.recall_notes(recall, brain, Words())).replace("\\", "")
+    assert "2025-01-31" in english and "2025-04-02" in english, english
+    set_language("zh")
+    try:
+        notes = " ".join(view.recall_notes(recall, brain, Words(language="zh"))).replace("\\", "")
+    finally:
+        set_language("en")
+    assert "2025年1月31日" in notes and "2025年4月2日" in notes, notes
+    assert "2025-" not in notes
