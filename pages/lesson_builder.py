@@ -23,3 +23,4 @@ with right:
     builder.result(steps, hide, lock, presets, frame)
 
 ui.simplifies_box(page)
+ui.onward(page.slug)

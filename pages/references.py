@@ -32,3 +32,4 @@ for ref in entries:
                 st.page_link(spec.script, label=titles[slug], icon=spec.icon)
 
 ui.simplifies_box(page)
+ui.onward(page.slug)

@@ -177,7 +177,11 @@ def test_the_builder_in_chinese_builds_a_chinese_lesson_that_opens_in_chinese():
     assert "检索实验室 · 第 1 步：向图书馆提问" in at.multiselect(key="builder_steps").options
     summary = "共 2 步，涉及 2 个页面。隐藏：匹配方式（按意思、按字词，或两者结合）。锁定：无。"
     assert summary in [c.value for c in at.caption]
-    assert [p.proto.label for p in at.main.get("page_link")] == ["打开这堂课"]
+    # The lesson's link, then the page's own link onward (back to the first page).
+    assert [p.proto.label for p in at.main.get("page_link")] == [
+        "打开这堂课",
+        "回到开头：给大脑升级的两种方法",
+    ]
     query = dict(parse_qsl(urlsplit(builder_link(at)).query))
     # The link carries the builder's language: its Words switch is bound by its Chinese label.
     assert query["lang"] == "zh" and query["vocab"] == "术语"

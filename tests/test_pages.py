@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from brainlab.content import load_site
+from brainlab.content import load_lesson, load_site
 from tests.apptest import run_page, texts
 
 SLUGS = [spec.slug for spec in load_site()]
@@ -153,3 +153,17 @@ def test_the_lesson_paints_without_importing_torch():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("slug", [s.slug for s in load_site() if not load_lesson(s.slug).steps])
+def test_a_page_without_steps_ends_with_a_link_onward(slug):
+    """Issue 15: every page ends with a link onward (a stepper's last step has its own
+    Next page button); the last page leads back to the first."""
+    site = load_site()
+    i = [s.slug for s in site].index(slug)
+    target = site[(i + 1) % len(site)]
+    at = run_page(slug)
+    assert not at.exception
+    last = at.main.get("page_link")[-1].proto
+    assert target.title in last.label
+    assert last.page == ("" if (i + 1) % len(site) == 0 else target.url_path)

@@ -6,7 +6,7 @@ Pages import from here; the rest of the package stays free of streamlit.
 from brainlab.ui.context import presenter_mode, vocab, words
 from brainlab.ui.frame import draw_sidebar
 from brainlab.ui.quiz import checkpoint
-from brainlab.ui.stage import step_key, stepper
+from brainlab.ui.stage import onward, step_key, stepper
 from brainlab.ui.widgets import (
     chart,
     diagram,
@@ -30,6 +30,7 @@ __all__ = [
     "glossary",
     "lesson",
     "md",
+    "onward",
     "page_header",
     "page_links",
     "picture",

@@ -47,6 +47,24 @@ def _neighbours(slug: str) -> tuple[PageSpec | None, PageSpec | None]:
     return (site[i - 1] if i > 0 else None, site[i + 1] if i + 1 < len(site) else None)
 
 
+def onward(slug: str) -> None:
+    """A page's last line: a link to the next page in the menu (from the last page, to the
+    first), keeping the reader's shareable choices. Pages without a stepper end with it;
+    a stepper's last step has its own "Next page" button."""
+    site = load_site()
+    i = [p.slug for p in site].index(slug)
+    target = site[(i + 1) % len(site)]
+    labels = load_toml("ui.toml")["steps"]
+    label = labels["onward" if i + 1 < len(site) else "onward_first"].format(title=target.title)
+    st.page_link(
+        target.script,
+        label=label,
+        icon=":material/arrow_forward:",
+        help=labels["onward_help"],
+        query_params=kept_params(),
+    )
+
+
 def _move(key: str, delta: int, total: int) -> None:
     current = st.session_state.get(key) or 1
     st.session_state[key] = min(max(int(current) + delta, 1), total)
