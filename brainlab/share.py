@@ -1,8 +1,8 @@
 """Links and QR codes for sharing a view: pure, no Streamlit.
 
 The "Share this view" panel (:mod:`brainlab.ui.frame`) shows the current page's full
-address, query string included, and a QR code of it drawn as SVG by ``segno``; presenter
-mode shows the address students on the same network should open.
+address, query string included, and a QR code of it drawn as SVG by ``segno``. The address
+students on the same network open is :mod:`brainlab.classlink`'s.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import segno
-
-from brainlab import classlink
 
 #: The QR code's error correction: "m" survives about 15% damage (a projector's glare).
 ERROR = "m"
@@ -53,15 +51,3 @@ def qr_svg(text: str) -> str:
         svgclass=None,
         lineclass=None,
     )
-
-
-def lan_address() -> str:
-    """This machine's address on the local network, or ``127.0.0.1`` if it has none
-    (:func:`brainlab.classlink.lan_address`: never a loopback address when a network one
-    exists)."""
-    return classlink.lan_address()
-
-
-def class_link(address: str, port: int, path: str = "") -> str:
-    """The address students open: ``http://<address>:<port>/<path>``."""
-    return classlink.url_for(address, port, path)

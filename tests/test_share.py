@@ -75,9 +75,9 @@ def test_the_svg_draws_exactly_segnos_matrix_and_scales(text):
 
 
 def test_class_link_and_lan_address():
-    assert share.class_link("192.0.2.7", 8501) == "http://192.0.2.7:8501/"
-    assert share.class_link("fe80::1", 8502, "/cost_lab") == "http://[fe80::1]:8502/cost_lab"
-    address = share.lan_address()
+    assert classlink.url_for("192.0.2.7", 8501) == "http://192.0.2.7:8501/"
+    assert classlink.url_for("fe80::1", 8502, "/cost_lab") == "http://[fe80::1]:8502/cost_lab"
+    address = classlink.lan_address()
     assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", address), address
 
 
@@ -143,7 +143,7 @@ def served_on():
 
 
 @pytest.mark.parametrize(
-    ("served", "host"), [("0.0.0.0", share.lan_address()), ("localhost", "localhost")]
+    ("served", "host"), [("0.0.0.0", classlink.lan_address()), ("localhost", "localhost")]
 )
 def test_a_localhost_visit_shares_the_lan_address_when_the_class_can_reach_it(
     served_on, served, host
