@@ -51,11 +51,10 @@ def onward(slug: str) -> None:
     """A page's last line: a link to the next page in the menu (from the last page, to the
     first), keeping the reader's shareable choices. Pages without a stepper end with it;
     a stepper's last step has its own "Next page" button."""
-    site = load_site()
-    i = [p.slug for p in site].index(slug)
-    target = site[(i + 1) % len(site)]
+    following = _neighbours(slug)[1]
+    target = following or load_site()[0]
     labels = load_toml("ui.toml")["steps"]
-    label = labels["onward" if i + 1 < len(site) else "onward_first"].format(title=target.title)
+    label = labels["onward" if following else "onward_first"].format(title=target.title)
     st.page_link(
         target.script,
         label=label,
