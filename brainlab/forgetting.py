@@ -33,6 +33,7 @@ ranges (:data:`LIMITS`) and gradients are clipped, so no setting produces NaN or
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable
@@ -438,11 +439,6 @@ def _finetune(
     adapter: Params | None = None
     if strategy == "adapter":
         adapter = adapter_init(seed, rank)
-    if strategy == "rag":
-        # For every test question, the training examples from nearest to farthest: the
-        # library fills up in training order, so its k nearest are the first k in this order
-        # whose index is below the library's size.
-        by_distance = _rag_order(specialist)
 
     seen = 0  # specialist examples written into the rag library so far
     rag_scored: tuple[int, tuple[float, float]] = (-1, (0.0, 0.0))  # (seen, accuracies)
@@ -485,7 +481,7 @@ def _finetune(
                 # 512 examples): the same answers, not worked out again.
                 gen_acc, spec_acc = rag_scored[1]
             elif strategy == "rag":
-                spec_acc = _rag_accuracy(specialist, by_distance, seen, neighbours)
+                spec_acc = _rag_accuracy(seed, seen, neighbours)
                 gen_acc = accuracy(base, general.x_test, general.y_test)
                 rag_scored = (seen, (gen_acc, spec_acc))
             else:
@@ -502,53 +498,39 @@ def _finetune(
     return Run(strategy, curve, general, specialist, pre.steps, snapshots, libraries)
 
 
-# The rag strategy's answers depend only on the specialist task (so on the seed) and on how
-# many examples its library holds: kept, so a new learning rate or replay share does not
-# work them out again. Keyed by the task's identity and checked against it (a Task is
-# frozen; its arrays are never written).
-_RAG_CACHE: dict[tuple, object] = {}
-_RAG_CACHE_SIZE = 4096
+# The rag strategy's answers depend only on the specialist task, which is make_tasks(seed)'s,
+# and on how many examples its library holds: kept per seed, so a new learning rate or
+# replay share does not work them out again.
 
 
-def _rag_key(specialist: Task) -> tuple:
-    return (specialist.x_train.tobytes(), specialist.x_test.tobytes())
+@functools.lru_cache(maxsize=64)
+def _rag_order(seed: int) -> np.ndarray:
+    """For every specialist test question of ``seed``, the training examples from nearest to
+    farthest: the library fills up in training order, so its k nearest are the first k in
+    this order whose index is below the library's size. Read-only (it is shared)."""
+    specialist = make_tasks(seed)[1]
+    d2 = ((specialist.x_test[:, None, :] - specialist.x_train[None, :, :]) ** 2).sum(axis=2)
+    order = np.argsort(d2, axis=1, kind="stable")
+    order.setflags(write=False)
+    return order
 
 
-def _rag_order(specialist: Task) -> np.ndarray:
-    """For every specialist test question, the training examples from nearest to farthest:
-    the library fills up in training order, so its k nearest are the first k in this order
-    whose index is below the library's size."""
-    key = ("order", _rag_key(specialist))
-    if key not in _RAG_CACHE:
-        d2 = ((specialist.x_test[:, None, :] - specialist.x_train[None, :, :]) ** 2).sum(axis=2)
-        order = np.argsort(d2, axis=1, kind="stable")
-        order.setflags(write=False)
-        _remember(key, order)
-    return _RAG_CACHE[key]  # type: ignore[return-value]
-
-
-def _rag_accuracy(specialist: Task, by_distance: np.ndarray, seen: int, neighbours: int) -> float:
+@functools.lru_cache(maxsize=4096)
+def _rag_accuracy(seed: int, seen: int, neighbours: int) -> float:
     """Specialist accuracy of a nearest-neighbour vote over the first ``seen`` examples."""
-    key = ("accuracy", _rag_key(specialist), int(seen), int(neighbours))
-    if key not in _RAG_CACHE:
-        mask = by_distance < seen
-        # Position of each of the first k library members in the distance order.
-        k = min(neighbours, seen)
-        first = np.argsort(~mask, axis=1, kind="stable")[:, :k]
-        nearest = np.take_along_axis(by_distance, first, axis=1)
-        votes = specialist.y_train[nearest]
-        counts = np.zeros((len(votes), N_CLASSES))
-        np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1.0)
-        counts[np.arange(len(votes)), votes[:, 0]] += 0.5
-        answers = counts.argmax(axis=1)
-        _remember(key, float(np.mean(answers == specialist.y_test)))
-    return _RAG_CACHE[key]  # type: ignore[return-value]
-
-
-def _remember(key: tuple, value: object) -> None:
-    if len(_RAG_CACHE) >= _RAG_CACHE_SIZE:
-        _RAG_CACHE.clear()
-    _RAG_CACHE[key] = value
+    specialist = make_tasks(seed)[1]
+    by_distance = _rag_order(seed)
+    mask = by_distance < seen
+    # Position of each of the first k library members in the distance order.
+    k = min(neighbours, seen)
+    first = np.argsort(~mask, axis=1, kind="stable")[:, :k]
+    nearest = np.take_along_axis(by_distance, first, axis=1)
+    votes = specialist.y_train[nearest]
+    counts = np.zeros((len(votes), N_CLASSES))
+    np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1.0)
+    counts[np.arange(len(votes)), votes[:, 0]] += 0.5
+    answers = counts.argmax(axis=1)
+    return float(np.mean(answers == specialist.y_test))
 
 
 # --------------------------------------------------------------------------- many runs at once
