@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from brainlab import retrieval as rt
 from brainlab.content import load_lesson
 from tests.apptest import run_page, texts
 from tests.test_retrieval_view import doubled
@@ -320,6 +321,20 @@ def test_a_shared_link_reproduces_the_question_settings_and_fetched_pages(at):
     fresh = run_page("retrieval_lab", timeout=TIMEOUT)
     assert fetched(fresh) != pages
     assert fresh.text_input(key="retrieval_query").value == "How much does the K210 kettle cost?"
+
+
+@pytest.mark.parametrize("raw", ["inf", "-inf", "nan", "1e999", "forty"])
+def test_a_crafted_link_with_a_number_that_is_not_one_is_ignored(raw):
+    """?retrieval_chunk_size=inf crashed the lab (int(inf)); such values now fall back to
+    the lab's own, as a word does."""
+    link = {"retrieval_chunk_size": raw, "retrieval_chunk_overlap": raw, "retrieval_min_sim": raw}
+    at = run_page("retrieval_lab", timeout=TIMEOUT, query=link)
+    assert not at.exception, at.exception
+    index = at.session_state["retrieval_lab_state"].retriever
+    assert (index.chunk_size, index.chunk_overlap) == (
+        rt.DEFAULT_CHUNK_SIZE,
+        rt.DEFAULT_CHUNK_OVERLAP,
+    )
 
 
 def test_a_page_about_another_product_is_flagged_and_the_stale_brain_marked(at):

@@ -11,6 +11,7 @@ whole library, retraining, a real LLM) in tabs below. A control reruns the stage
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -986,21 +987,22 @@ def chunking_from_url(current: Lab) -> None:
         return
     current.url_read = True
     for key, (name, low, high, _, _) in CHUNK_SLIDERS.items():
-        raw = st.query_params.get(key)
-        if raw is None:
-            continue
-        try:
-            value = int(float(raw))
-        except ValueError:
-            continue
-        setattr(current, name, min(max(value, low), high))
-    raw = st.query_params.get(MIN_SIM_KEY)
-    try:
-        value = float(raw) if raw is not None else None
-    except ValueError:
-        value = None
+        value = _url_number(key)
+        if value is not None:
+            setattr(current, name, min(max(int(value), low), high))
+    value = _url_number(MIN_SIM_KEY)
     if value is not None and 0.0 <= value <= 1.0:
         current.min_sim = round(value, 2)
+
+
+def _url_number(key: str) -> float | None:
+    """The address's parameter ``key`` as a finite number, or None (missing, not a number,
+    NaN or infinite: a crafted link is ignored, never a crash)."""
+    try:
+        value = float(st.query_params.get(key, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def chunk_settings(problem: str, w: Words) -> None:
