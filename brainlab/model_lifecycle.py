@@ -178,10 +178,6 @@ def _whole(months: float) -> int:
     return max(0, math.ceil(x)) if math.isfinite(x) else 0
 
 
-def _fmt(template: str, **values: Any) -> str:
-    return template.format(**values)
-
-
 def table(
     life: Lifecycle, months: float, *, date_text: Any = str
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -215,7 +211,7 @@ def table(
             {
                 "model": m.name,
                 "provider": m.provider,
-                "role": _fmt(str(w["role_cell"]), kind=w["kinds"][m.kind], role=m.role),
+                "role": str(w["role_cell"]).format(kind=w["kinds"][m.kind], role=m.role),
                 "released": date_text(m.released.isoformat()) if m.released else w["no_date"],
                 "status": w["statuses"][status(m, life.as_of)],
                 "shutdown": shutdown,
@@ -224,7 +220,7 @@ def table(
                 "entry": f"/references#{m.refs[0]}",
             }
         )
-    titles = {c: _fmt(str(w[c]), date=day, months=n) for c in COLUMNS}
+    titles = {c: str(w[c]).format(date=day, months=n) for c in COLUMNS}
     return pd.DataFrame(rows, columns=list(COLUMNS)), titles
 
 
@@ -235,7 +231,7 @@ _PLACE_WORD = {"inside": "yes", "outside": "no", "before": "before", "unknown": 
 def caption(life: Lifecycle, months: float, *, date_text: Any = str) -> str:
     """The sentence over the table: what the statuses and the horizon column mean."""
     day = date_text(life.as_of.isoformat())
-    return _fmt(str(life.words["caption"]), date=day, months=_whole(months))
+    return str(life.words["caption"]).format(date=day, months=_whole(months))
 
 
 def refs(life: Lifecycle) -> list[str]:
