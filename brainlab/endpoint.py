@@ -56,14 +56,6 @@ def failed_message(language: str | None = None) -> str:
     return message("failed", language)
 
 
-def __getattr__(name: str) -> str:
-    # ``FAILED``: the failure message in the current language, read when asked for (the
-    # name older callers import; the words live in content/, not in a frozen constant).
-    if name == "FAILED":
-        return failed_message()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class EndpointError(ValueError):
     """The endpoint is not allowed or gave no usable answer; the message says which."""
 

@@ -18,7 +18,10 @@ import pytest
 
 from brainlab import endpoint
 from brainlab import retrieval as rt
-from brainlab.endpoint import FAILED, EndpointError, Policy, check_url, policy
+from brainlab.endpoint import EndpointError, Policy, check_url, failed_message, policy
+
+#: The one failure message, in English (the tests' language).
+FAILED = failed_message("en")
 
 KEY = "sk-secret-1234567890"
 LOOP = Policy(loopback=True)
@@ -250,12 +253,13 @@ def test_the_messages_follow_the_readers_language_and_failure_still_says_nothing
                          allowed=Policy(hosts=frozenset({"other.example"})))  # fmt: skip
         with pytest.raises(EndpointError) as exc:
             endpoint.ask(broken.url, "m", "p", api_key=KEY, allowed=LOOP, timeout=5)
-        assert str(exc.value) == endpoint.failed_message("zh") == endpoint.FAILED
+        # In the session's language (Chinese here), when no language is named.
+        assert str(exc.value) == endpoint.failed_message("zh") == endpoint.failed_message()
         assert "接口没有给出可用的回答" in str(exc.value) and KEY not in str(exc.value)
     finally:
         content.set_language("en")
         broken.close()
-    assert endpoint.failed_message("en") == endpoint.FAILED and "no usable answer" in FAILED
+    assert endpoint.failed_message() == FAILED and "no usable answer" in FAILED
 
 
 def test_the_lab_panel_in_chinese_refuses_an_address_in_chinese(monkeypatch):
