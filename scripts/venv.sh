@@ -69,5 +69,12 @@ use_venv() {
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" \
         || _venv_fail "pip could not install $requirements into $VENV" \
         || return 1
+    # Packages whose own dependencies must not come along (requirements-nodeps.txt says why).
+    if [ -f requirements-nodeps.txt ]; then
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+            -r requirements-nodeps.txt \
+            || _venv_fail "pip could not install requirements-nodeps.txt into $VENV" \
+            || return 1
+    fi
     echo "$wanted" >"$stamp"
 }
