@@ -333,6 +333,9 @@ def monthly_stack_figure(
             textfont={"size": 16},
             showlegend=False,
             hoverinfo="skip",
+            # The label may run on into the right margin: on a 400 px phone the plot is
+            # ~150 px wide, too narrow for "$48.10 a month" past the bar's end.
+            cliponaxis=False,
         )
     )
     fig.update_layout(
@@ -344,7 +347,7 @@ def monthly_stack_figure(
     top = float(totals.max()) if len(totals) and totals.max() > 0 else 1.0
     fig.update_xaxes(tickformat="$~s", range=[0, top * 1.28])
     fig.update_yaxes(automargin=True)
-    fig.update_layout(margin={"l": 10})
+    fig.update_layout(margin={"l": 10, "r": 96})
     return fig
 
 
