@@ -297,18 +297,27 @@ def train(
         if checkpoint is not None:
             checkpoint(0, name)
         for step, batch in enumerate(plan, start=1):
-            ids, labels, mask = _pad([encoded[p] for p in batch], pad)
+            # A pair drawn twice in one batch is run once and counted twice: the same loss
+            # and gradient for a fraction of the work (an edit retrains one pair).
+            unique = list(dict.fromkeys(batch))
+            ids, labels, mask = _pad([encoded[p] for p in unique], pad)
             with model.lock:
                 net, selected = model.selected(name)
                 for p in ordered:
                     p.requires_grad_(True)
                 with selected:
                     logits = net(input_ids=ids, attention_mask=mask).logits
-                loss = torch.nn.functional.cross_entropy(
-                    logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
-                    labels[:, 1:].reshape(-1),
-                    ignore_index=-100,
-                )
+                flat = logits[:, :-1].reshape(-1, logits.shape[-1]).float()
+                targets = labels[:, 1:].reshape(-1)
+                if len(unique) == len(batch):
+                    loss = torch.nn.functional.cross_entropy(flat, targets, ignore_index=-100)
+                else:
+                    each = torch.nn.functional.cross_entropy(
+                        flat, targets, ignore_index=-100, reduction="none"
+                    ).view(len(unique), -1)
+                    counts = torch.tensor([float(batch.count(p)) for p in unique])[:, None]
+                    counted = (labels[:, 1:] != -100).float() * counts
+                    loss = (each * counted).sum() / counted.sum()
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

@@ -143,6 +143,20 @@ def test_replay_mixes_old_pairs_into_every_batch():
         lm_train.batches([], 3)
 
 
+def test_a_pair_drawn_twice_in_a_batch_counts_twice(tiny):
+    # One pair: every batch of 8 holds it 8 times, run once with weight 8; a batch of one
+    # runs it once. Same loss, same gradient, so the same losses step after step.
+    one = [PAIRS[0]]
+    eight = lm_train.train(tiny, one, steps=3, learning_rate=1e-2).losses
+    single = lm_train.train(tiny, one, steps=3, learning_rate=1e-2, batch_size=1).losses
+    assert eight == pytest.approx(single, abs=1e-5)
+    # Two pairs, 4 times each in a batch of 8, against a batch of the two.
+    two = PAIRS[:2]
+    eight = lm_train.train(tiny, two, steps=3, learning_rate=1e-2).losses
+    pair = lm_train.train(tiny, two, steps=3, learning_rate=1e-2, batch_size=2).losses
+    assert eight == pytest.approx(pair, abs=1e-5)
+
+
 def test_replay_changes_the_training(tiny):
     plain = _train(tiny, steps=4).losses
     mixed = _train(tiny, steps=4, replay=OLD).losses
