@@ -23,7 +23,7 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
-from brainlab.ui import workspace
+from brainlab.ui import lm_answer, workspace
 from brainlab.ui.context import locked
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
@@ -449,10 +449,9 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
     )
     shown = view.library_answer(answer, w)
     with st.container(key="retrieval_rag_answer"):
-        st.info(
-            view.library_box(shown, w),
-            icon=":material/local_library:",
-        )
+        # Written by the small language model once it has loaded (brainlab/ui/lm_answer.py);
+        # the extractive answer until then, and beside it as the check.
+        lm_answer.library_box(question, hits, answer, shown, w)
     with st.container(key="retrieval_brain_answer"):
         st.warning(
             view.brain_box(
@@ -742,6 +741,7 @@ def prompt_view(r: rt.Retriever, question: str, hits: list[rt.Hit], w: Words) ->
     total, *pieces = enc.count_tokens([prompt, *(f"{h.title}. {h.text}" for h in hits)])
     st.code(prompt, language=None, wrap_lines=True)
     st.caption(view.say(w, "prompt", "tokens", total=total))
+    lm_answer.read_more(w)  # who writes the library's answer from this prompt
     if hits:
         st.dataframe(
             view.prompt_table(hits, pieces, w), hide_index=True, key="retrieval_prompt_tokens"

@@ -1,0 +1,108 @@
+"""AppTest of the Retrieval lab with the real small language model writing the library's
+answer (brainlab/ui/lm_answer.py): a grounded question gets a generated answer citing [n]
+beside the extractive check; a question the library cannot answer gets "the library does
+not contain this" and is never sent; a rerun with the same question does not call the
+model; the Chinese lab keeps the extractive answer and says why."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from brainlab import lm
+from brainlab import rag_answer as ra
+from brainlab.ui import lm_answer
+from tests.apptest import run_page
+from tests.test_retrieval_lab_page import ask, rag_answer
+
+pytestmark = pytest.mark.model
+
+TIMEOUT = 180  # the first generation of a question takes a few seconds on a busy machine
+
+
+@pytest.fixture(scope="session")
+def small_lm() -> lm.LanguageModel:
+    """The process's one small language model (loaded once, 15-45 s)."""
+    return lm.load_lm()
+
+
+@pytest.fixture
+def generated_answers(small_lm):
+    """The lab writes the library's answer with the model (off in every other test)."""
+    lm_answer.enable()
+    yield small_lm
+    lm_answer.disable()
+
+
+@pytest.fixture
+def at(generated_answers):
+    app = run_page("retrieval_lab", timeout=TIMEOUT)
+    assert not app.exception, app.exception
+    return app
+
+
+def prompt_shown(app) -> str:
+    return app.code[0].value  # the prompt tab is open by default
+
+
+def test_a_grounded_question_gets_a_generated_answer_that_cites_its_page(at, small_lm):
+    ask(at, "How much does the K220 kettle cost?")
+    box = rag_answer(at)
+    prompt = prompt_shown(at)
+    written = small_lm.cached(prompt, ra.MAX_NEW_TOKENS)
+    # The answer in the box is the model's, written from exactly the prompt the lab shows.
+    assert written, "the model was not asked with the prompt the lab shows"
+    assert ra.tidy(written) in box
+    assert re.search(r"\[[1-3]\]", written), written
+    assert "59" in written, written
+    # The extractive answer stays beside it as the check, and the model is named honestly.
+    assert "Checked against the pages: Price: 59 euros. [2]" in box
+    assert "135 M-parameter model" in box
+
+
+def test_a_question_the_library_cannot_answer_is_not_sent(at, small_lm):
+    ask(at, "Who won the 1998 football world cup?")
+    box = rag_answer(at)
+    assert "The library does not contain this" in box
+    assert "Not sent to the small language model" in box
+    assert small_lm.cached(prompt_shown(at), ra.MAX_NEW_TOKENS) is None
+    assert "Checked against the pages" not in box
+
+
+def test_a_rerun_with_the_same_question_does_not_call_the_model(at, small_lm, monkeypatch):
+    ask(at, "How many days do I have to return a product?")
+    first = rag_answer(at)
+    assert "Checked against the pages" in first
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("the model was called again for the same prompt")
+
+    monkeypatch.setattr(small_lm, "stream", no_generation)
+    at.run()
+    assert not at.exception, at.exception
+    assert rag_answer(at) == first
+
+
+def test_a_contradicting_answer_is_flagged_on_the_page(at, small_lm, monkeypatch):
+    # The real model's answer to this prompt is replaced by one with an invented price: the
+    # page must say so under it, and keep the pages' own sentence as the check.
+    def invented(prompt, max_new_tokens=64, adapter=None):
+        yield "The K210 kettle costs 129 euros [1]."
+
+    monkeypatch.setattr(small_lm, "stream", invented)
+    monkeypatch.setattr(small_lm, "cached", lambda *a, **k: None)
+    ask(at, "How much does the K210 kettle cost?")
+    box = rag_answer(at)
+    assert "The K210 kettle costs 129 euros [1]." in box
+    assert "⚠ No fetched page says 129: the model made it up." in box
+    assert "⚠ Not what the pages say (44)" in box
+    assert "Checked against the pages: Price: 44 euros. [1]" in box
+
+
+def test_the_chinese_lab_keeps_the_extractive_answer_and_says_why(generated_answers):
+    app = run_page("retrieval_lab", timeout=TIMEOUT, query={"lang": "zh"})
+    assert not app.exception, app.exception
+    shown = "\n".join(e.value for e in app.info)
+    assert "只读得懂英文" in shown
+    assert "Checked against" not in shown
