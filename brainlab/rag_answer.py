@@ -139,6 +139,26 @@ def check(text: str, hits: Sequence[rt.Hit], grounded: rt.Answer, question: str 
     )
 
 
+# The end of the answer's first sentence: at least a few words, a full stop (or ! or ?)
+# with any [n] markers after it, then a space and the start of something else; or a line
+# break. "1.7 litre" and "4.90 euros" do not end a sentence (no space after the point).
+_FIRST_SENTENCE = re.compile(r"^(.{12,}?(?:[.!?](?:\s*\[\d{1,3}\])*(?=\s+[^\s\[])|(?=\n)))", re.S)
+
+
+def first_sentence(text: str) -> str | None:
+    """The answer's first sentence once it is complete (and the ``[n]`` after it), else
+    ``None``. The lab asks for one short sentence and stops the model there: what a
+    135 M-parameter model writes after it is mostly the page copied out, or invented.
+
+    >>> first_sentence("It keeps drinks hot for 8 hours [1]. Product code")
+    'It keeps drinks hot for 8 hours [1].'
+    >>> first_sentence("It costs 44 euros. [1] Keep"), first_sentence("It costs 4.90")
+    ('It costs 44 euros. [1]', None)
+    """
+    match = _FIRST_SENTENCE.match(text.lstrip())
+    return match.group(1).rstrip() if match else None
+
+
 def should_generate(question: str, grounded: rt.Answer) -> bool:
     """Whether the model is asked at all. Not when there is no question, and not when the
     extractive path abstains (no fetched page is close enough, or about the product asked):

@@ -7,6 +7,7 @@ model; the Chinese lab keeps the extractive answer and says why."""
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_a_grounded_question_gets_a_generated_answer_that_cites_its_page(at, sma
     ask(at, "How much does the K220 kettle cost?")
     box = rag_answer(at)
     prompt = prompt_shown(at)
-    written = small_lm.cached(prompt, ra.MAX_NEW_TOKENS)
+    written = lm_answer.cached(prompt)
     # The answer in the box is the model's, written from exactly the prompt the lab shows.
     assert written, "the model was not asked with the prompt the lab shows"
     assert ra.tidy(written) in box
@@ -66,6 +67,7 @@ def test_a_question_the_library_cannot_answer_is_not_sent(at, small_lm):
     box = rag_answer(at)
     assert "The library does not contain this" in box
     assert "Not sent to the small language model" in box
+    assert lm_answer.cached(prompt_shown(at)) is None
     assert small_lm.cached(prompt_shown(at), ra.MAX_NEW_TOKENS) is None
     assert "Checked against the pages" not in box
 
@@ -91,7 +93,7 @@ def test_a_contradicting_answer_is_flagged_on_the_page(at, small_lm, monkeypatch
         yield "The K210 kettle costs 129 euros [1]."
 
     monkeypatch.setattr(small_lm, "stream", invented)
-    monkeypatch.setattr(small_lm, "cached", lambda *a, **k: None)
+    monkeypatch.setattr(lm_answer, "_ANSWERS", OrderedDict())  # nothing written yet
     ask(at, "How much does the K210 kettle cost?")
     box = rag_answer(at)
     assert "The K210 kettle costs 129 euros [1]." in box

@@ -126,3 +126,35 @@ def test_closing_the_stream_closes_the_model_s_iterator():
     assert next(stream) == "a"
     stream.close()
     assert closed == [True]
+
+
+def test_the_answer_stops_after_its_first_sentence_and_keeps_its_marker():
+    assert ra.first_sentence("It keeps drinks hot for 8 hours [1]. Product code") == (
+        "It keeps drinks hot for 8 hours [1]."
+    )
+    assert ra.first_sentence("It costs 44 euros. [1] Keep") == "It costs 44 euros. [1]"
+    # Not yet: the marker may still be coming, or the figure is a decimal.
+    assert ra.first_sentence("It costs 44 euros. [") is None
+    assert ra.first_sentence("It costs 4.90 euros") is None
+    assert ra.first_sentence("The K210 kettle costs 44 euros.") is None  # may go on
+    assert ra.first_sentence("1. Call customer service to block it.\n2. Then") == (
+        "1. Call customer service to block it."
+    )
+
+
+def test_the_lab_stops_reading_the_model_after_the_first_sentence():
+    from brainlab.ui import lm_answer
+
+    closed = []
+
+    def model():
+        try:
+            yield from ["It costs", " 44 euros", " [1].", " Product", " code"]
+        finally:
+            closed.append(True)
+
+    written: list[str] = []
+    shown = "".join(lm_answer._first_sentence(model(), written))
+    assert shown == "It costs 44 euros [1]."
+    assert "".join(written) == shown
+    assert closed == [True]  # the model was released at once

@@ -19,6 +19,8 @@ Nothing here imports transformers: :mod:`brainlab.lm` imports it in its loader's
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 
 import streamlit as st
@@ -103,34 +105,69 @@ ICON = ":material/local_library:"
 
 def generated(question: str, hits: Sequence[rt.Hit], grounded: rt.Answer, w: Words) -> str:
     """The model's answer to the lab's prompt: streamed the first time, then checked and
-    drawn whole (from the model's cache on every later rerun). Returns the answer."""
-    model = _loader().result()
+    drawn whole (from :func:`cached` on every later rerun). Returns the answer."""
     prompt = rt.build_prompt(question, hits)
-    text = model.cached(prompt, ra.MAX_NEW_TOKENS)
+    text = cached(prompt)
     slot = st.empty()
     if text is None:
+        model = _loader().result()
         with slot.container():
             st.info(
                 f"**{view.say(w, 'answer', 'rag_title')}**  \n" + _small(_say(w, "label")),
                 icon=ICON,
             )
             written: list[str] = []
-            pieces = _kept(model.stream(prompt, ra.MAX_NEW_TOKENS), written)
+            pieces = _first_sentence(model.stream(prompt, ra.MAX_NEW_TOKENS), written)
             with contextlib.closing(ra.escaped_stream(pieces)) as stream:
                 st.write_stream(stream, cursor="▌")
-        text = "".join(written)
+        text = "".join(written).strip()
+        _remember(prompt, text)
     result = ra.check(text, hits, grounded, question)
     slot.info(ra.box(text, result, grounded, len(hits), w), icon=ICON)
     return text
 
 
-def _kept(pieces: Iterator[str], written: list[str]) -> Iterator[str]:
-    """The model's pieces, each also kept in ``written``; closing this closes the model's
-    stream (which releases the model)."""
+#: The answers written so far in this process, by prompt. The model's own cache keeps only
+#: answers it finished; the lab stops it after the first sentence, so it keeps its own.
+_ANSWERS: OrderedDict[str, str] = OrderedDict()
+_ANSWERS_LOCK = threading.Lock()
+CACHE_SIZE = 1024
+
+
+def cached(prompt: str) -> str | None:
+    """The library's answer already written for ``prompt`` in this process, else None."""
+    with _ANSWERS_LOCK:
+        return _ANSWERS.get(prompt)
+
+
+def _remember(prompt: str, text: str) -> None:
+    with _ANSWERS_LOCK:
+        _ANSWERS[prompt] = text
+        _ANSWERS.move_to_end(prompt)
+        while len(_ANSWERS) > CACHE_SIZE:
+            _ANSWERS.popitem(last=False)
+
+
+def _first_sentence(pieces: Iterator[str], written: list[str]) -> Iterator[str]:
+    """The model's pieces up to the end of its first sentence (:func:`brainlab.rag_answer.
+    first_sentence`), each also kept in ``written``; then the model's stream is closed,
+    which releases the model at once (so does closing this iterator)."""
     try:
+        so_far = ""
         for piece in pieces:
-            written.append(piece)
-            yield piece
+            so_far += piece
+            done = ra.first_sentence(so_far)
+            if done is None:
+                written.append(piece)
+                yield piece
+                continue
+            # Only what the first sentence adds beyond what is already shown.
+            shown = "".join(written).lstrip()
+            rest = done[len(shown) :] if done.startswith(shown) else ""
+            if rest:
+                written.append(rest)
+                yield rest
+            return
     finally:
         close = getattr(pieces, "close", None)
         if close is not None:
