@@ -88,6 +88,8 @@ class Check:
     miscited: tuple[str, ...] = ()
     expected: tuple[str, ...] = ()
     unsure: bool = False
+    #: It says nothing but a marker ("The answer is: [1]."), a small model's habit.
+    hollow: bool = False
 
     @property
     def uncited(self) -> bool:
@@ -98,7 +100,12 @@ class Check:
     def ok(self) -> bool:
         """Nothing to flag: it cites a fetched page and every figure it states is there."""
         return not (
-            self.uncited or self.unknown or self.unsupported or self.miscited or self.expected
+            self.uncited
+            or self.unknown
+            or self.unsupported
+            or self.miscited
+            or self.expected
+            or self.hollow
         )
 
 
@@ -136,7 +143,16 @@ def check(text: str, hits: Sequence[rt.Hit], grounded: rt.Answer, question: str 
         miscited=miscited,
         expected=expected,
         unsure=bool(_UNSURE.search(text)),
+        hollow=_hollow(text),
     )
+
+
+def _hollow(text: str) -> bool:
+    words = re.findall(r"\w+", _HOLLOW.sub(" ", _MARKER.sub(" ", text)))
+    return len(words) < 2
+
+
+_HOLLOW = re.compile(r"(?i)\b(?:the\s+)?answer(?:\s+to\s+(?:the|this)\s+question)?\s+is\b")
 
 
 # The end of the answer's first sentence: at least a few words, a full stop (or ! or ?)
@@ -226,6 +242,8 @@ def notes(result: Check, pages: int, w: Words) -> list[str]:
                 pages=_markers(result.cited),
             )
         )
+    if result.hollow:
+        out.append(say(w, "generated", "hollow"))
     if result.unknown:
         out.append(say(w, "generated", "unknown", pages=_markers(result.unknown), n=pages))
     elif result.uncited and not result.unsure:
@@ -234,13 +252,15 @@ def notes(result: Check, pages: int, w: Words) -> list[str]:
 
 
 def box(text: str, result: Check, grounded: rt.Answer, pages: int, w: Words) -> str:
-    """The library's box when the model wrote the answer: its name, the answer, what is
-    wrong with it, then the extractive answer as the check (Markdown lines)."""
+    """The library's box when the model wrote the answer, compact enough for the stage: its
+    name, the answer and, in small print after it, what is wrong with it; then the
+    extractive answer as the check (Markdown)."""
     from brainlab.retrieval_view import say
 
     shown = escape(tidy(text)) or say(w, "generated", "empty")
-    lines = [f"**{say(w, 'answer', 'rag_title')}**", shown]
-    lines += [f":small[:orange[{n}]]" for n in notes(result, pages, w)]
-    lines.append(f":small[{say(w, 'generated', 'checked', answer=escape(grounded.text))}]")
-    lines.append(f":small[{say(w, 'generated', 'label')}]")
-    return "  \n".join(lines)
+    flags = " ".join(notes(result, pages, w))
+    first = f"**{say(w, 'generated', 'gen_title')}** {shown}"
+    if flags:
+        first += f" :small[:orange[{flags}]]"
+    check = say(w, "generated", "checked", answer=escape(grounded.text))
+    return f"{first}  \n:small[{check}]"

@@ -15,7 +15,7 @@ from brainlab import lm
 from brainlab import rag_answer as ra
 from brainlab.ui import lm_answer
 from tests.apptest import run_page
-from tests.test_retrieval_lab_page import ask, rag_answer
+from tests.test_retrieval_lab_page import ask, plain
 
 pytestmark = pytest.mark.model
 
@@ -43,6 +43,11 @@ def at(generated_answers):
     return app
 
 
+def rag_answer(app) -> str:
+    """The library's blue box (st.info), generated or extractive."""
+    return "\n".join(plain(e.value) for e in app.info if "The super library" in e.value)
+
+
 def prompt_shown(app) -> str:
     return app.code[0].value  # the prompt tab is open by default
 
@@ -55,11 +60,19 @@ def test_a_grounded_question_gets_a_generated_answer_that_cites_its_page(at, sma
     # The answer in the box is the model's, written from exactly the prompt the lab shows.
     assert written, "the model was not asked with the prompt the lab shows"
     assert ra.tidy(written) in box
-    assert re.search(r"\[[1-3]\]", written), written
     assert "59" in written, written
+    # It cites a fetched page, or the page says plainly that it cites none (SmolLM2-135M
+    # seldom writes the [n] it is asked for: benchmarks/rag_answer.py).
+    if re.search(r"\[[1-3]\]", written):
+        assert "⚠ Cites no page." not in box
+    else:
+        assert "⚠ Cites no page." in box
     # The extractive answer stays beside it as the check, and the model is named honestly.
-    assert "Checked against the pages: Price: 59 euros. [2]" in box
-    assert "135 M-parameter model" in box
+    assert "The pages say: Price: 59 euros. [2]" in box
+    assert box.startswith("The super library: ")
+    # Under the stage, the honest label, with "Read more" behind it.
+    label = [e for e in at.expander if "135 M-parameter model" in e.label]
+    assert label and "thousands of times smaller" in label[0].label
 
 
 def test_a_question_the_library_cannot_answer_is_not_sent(at, small_lm):
@@ -69,13 +82,13 @@ def test_a_question_the_library_cannot_answer_is_not_sent(at, small_lm):
     assert "Not sent to the small language model" in box
     assert lm_answer.cached(prompt_shown(at)) is None
     assert small_lm.cached(prompt_shown(at), ra.MAX_NEW_TOKENS) is None
-    assert "Checked against the pages" not in box
+    assert "The pages say" not in box
 
 
 def test_a_rerun_with_the_same_question_does_not_call_the_model(at, small_lm, monkeypatch):
     ask(at, "How many days do I have to return a product?")
     first = rag_answer(at)
-    assert "Checked against the pages" in first
+    assert "The pages say" in first
 
     def no_generation(*args, **kwargs):
         raise AssertionError("the model was called again for the same prompt")
@@ -97,9 +110,9 @@ def test_a_contradicting_answer_is_flagged_on_the_page(at, small_lm, monkeypatch
     ask(at, "How much does the K210 kettle cost?")
     box = rag_answer(at)
     assert "The K210 kettle costs 129 euros [1]." in box
-    assert "⚠ No fetched page says 129: the model made it up." in box
-    assert "⚠ Not what the pages say (44)" in box
-    assert "Checked against the pages: Price: 44 euros. [1]" in box
+    assert "⚠ No page says 129." in box
+    assert "⚠ Not the pages' price (44)." in box
+    assert "The pages say: Price: 44 euros. [1]" in box
 
 
 def test_the_chinese_lab_keeps_the_extractive_answer_and_says_why(generated_answers):

@@ -87,11 +87,11 @@ def test_the_box_words_every_problem_and_keeps_the_extractive_check():
     result = ra.check("The K210 kettle costs 129 euros [3].", HITS, grounded(), QUESTION)
     box = ra.box(result.text, result, grounded(), len(HITS), w)
     assert "The K210 kettle costs 129 euros \\[3\\]\\." in box
-    assert "No fetched page says 129" in box
-    assert "Not what the pages say (44)" in box
-    assert "It cites \\[3\\], but only 2 pages were fetched." in box
-    assert "Checked against the pages: Price\\: 44 euros\\. \\[1\\]" in box
-    assert "135 M-parameter model" in box
+    assert "⚠ No page says 129." in box
+    assert "⚠ Not the pages' price (44)." in box
+    assert "⚠ Cites \\[3\\]: only 2 pages were fetched." in box
+    assert "The pages say: Price\\: 44 euros\\. \\[1\\]" in box
+    assert box.startswith("**RAG:** The K210")  # its name and the answer: one line
     ok = ra.check("The K210 kettle costs 44 euros [1].", HITS, grounded(), QUESTION)
     assert "⚠" not in ra.box(ok.text, ok, grounded(), len(HITS), w)
 
@@ -158,3 +158,12 @@ def test_the_lab_stops_reading_the_model_after_the_first_sentence():
     assert shown == "It costs 44 euros [1]."
     assert "".join(written) == shown
     assert closed == [True]  # the model was released at once
+
+
+def test_an_answer_that_is_only_a_page_number_is_hollow():
+    result = ra.check("The answer is: [1].", HITS, grounded(), "Which kettle is glass?")
+    assert result.hollow and not result.ok
+    assert "⚠ It says nothing but a page number." in ra.box(
+        result.text, result, grounded(), len(HITS), Words("technical")
+    )
+    assert not ra.check("It is the K220 [2].", HITS, grounded(), "Which is glass?").hollow

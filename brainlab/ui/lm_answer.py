@@ -112,10 +112,7 @@ def generated(question: str, hits: Sequence[rt.Hit], grounded: rt.Answer, w: Wor
     if text is None:
         model = _loader().result()
         with slot.container():
-            st.info(
-                f"**{view.say(w, 'answer', 'rag_title')}**  \n" + _small(_say(w, "label")),
-                icon=ICON,
-            )
+            st.info(f"**{_say(w, 'gen_title')}**  \n" + _small(_say(w, "label")), icon=ICON)
             written: list[str] = []
             pieces = _first_sentence(model.stream(prompt, ra.MAX_NEW_TOKENS), written)
             with contextlib.closing(ra.escaped_stream(pieces)) as stream:
@@ -189,7 +186,7 @@ def _waiting(extractive: str, w: Words) -> None:
 
 
 def read_more(w: Words) -> None:
-    """ "Read more" about the model that writes the library's answer: what it is, how small,
-    how it fails, and how the page checks it."""
-    with st.expander(_say(w, "more_title"), icon=":material/info:"):
+    """The honest label of the model that writes the library's answer, with "Read more"
+    behind it: what it is, how small, how it fails, and how the page checks it."""
+    with st.expander(_say(w, "label"), icon=":material/info:"):
         st.markdown(_say(w, "more", tokens=ra.MAX_NEW_TOKENS))

@@ -668,6 +668,8 @@ def stage(page: Lesson) -> None:
         with edit:
             edit_panel(hits, w)
         answers(question, hits, settings, w)
+    # Right under the stage: the model that writes the library's answer, honestly labelled.
+    lm_answer.read_more(w)
     tabs_below(index, question, hits, settings, problem, w)
     # Saved once per run, and only when it changed (one transaction in the workspace).
     workspace.save(_saved_key(), _snapshot(current))
@@ -741,7 +743,6 @@ def prompt_view(r: rt.Retriever, question: str, hits: list[rt.Hit], w: Words) ->
     total, *pieces = enc.count_tokens([prompt, *(f"{h.title}. {h.text}" for h in hits)])
     st.code(prompt, language=None, wrap_lines=True)
     st.caption(view.say(w, "prompt", "tokens", total=total))
-    lm_answer.read_more(w)  # who writes the library's answer from this prompt
     if hits:
         st.dataframe(
             view.prompt_table(hits, pieces, w), hide_index=True, key="retrieval_prompt_tokens"

@@ -28,7 +28,7 @@ from tests.browser.harness import (
 SPEC = page_spec("retrieval_lab")
 HEIGHT = 720
 MODEL_TIMEOUT = 240_000  # a fresh server loads both models; a busy machine is slow
-CHECKED = "Checked against the pages"
+CHECKED = "The pages say"
 
 #: Records the library's answer text on every change of the page from now on.
 WATCH_ANSWER = """() => {
@@ -77,7 +77,8 @@ def test_the_answer_streams_into_view_then_is_checked(browser, app_url):
     visit = open_generated(browser, app_url)
     page = visit.page
     answer = page.locator(".st-key-retrieval_rag_answer")
-    assert "135 M-parameter model" in answer.inner_text()
+    label = main(page).get_by_text("Written by SmolLM2, a 135 M-parameter model")
+    assert label.count() == 1  # the honest label, right under the stage
     page.evaluate(WATCH_ANSWER)
     # A question nobody asked on this server: its answer is written now, not from the cache.
     box = main(page).locator(".st-key-retrieval_query input")
@@ -93,11 +94,11 @@ def test_the_answer_streams_into_view_then_is_checked(browser, app_url):
     assert lengths == sorted(lengths), f"the streamed text shrank: {seen}"
     final = answer.inner_text()
     assert CHECKED in final and "The library does not" not in final
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lm_answer-travel-mug-light-1280.png"))
     assert scrolled(page) == 0
     for what, locator in stage(page).items():
         assert_in_viewport(page, locator, what)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "lm_answer-travel-mug-light-1280.png"))
 
     # A question the library cannot answer: the extractive abstention, never the model's.
     box.fill("Who won the 1998 football world cup?")
@@ -105,9 +106,9 @@ def test_the_answer_streams_into_view_then_is_checked(browser, app_url):
     answer.filter(has_text="The library does not contain this").wait_for()
     wait_idle(page)
     assert "Not sent to the small language model" in answer.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "lm_answer-not-in-library-light-1280.png"))
     for what, locator in stage(page).items():
         assert_in_viewport(page, locator, what)
-    page.screenshot(path=str(SCREENSHOTS / "lm_answer-not-in-library-light-1280.png"))
     assert_clean(visit)
     page.context.close()
 

@@ -54,9 +54,9 @@ def open_lab(browser, app_url, *, theme: str = "light", width: int = DESKTOP):
     page.locator(".st-key-retrieval_rag_answer").wait_for(timeout=MODEL_TIMEOUT)
     # The small language model loads in the background from the first visit; every check
     # below is of the stage with the answers it writes (the extractive one is their check).
-    page.locator(".st-key-retrieval_rag_answer").filter(
-        has_text="Checked against the pages"
-    ).wait_for(timeout=MODEL_TIMEOUT)
+    page.locator(".st-key-retrieval_rag_answer").filter(has_text="The pages say").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
     wait_idle(page)
     return visit
 
