@@ -252,15 +252,13 @@ def notes(result: Check, pages: int, w: Words) -> list[str]:
 
 
 def box(text: str, result: Check, grounded: rt.Answer, pages: int, w: Words) -> str:
-    """The library's box when the model wrote the answer, compact enough for the stage: its
-    name, the answer and, in small print after it, what is wrong with it; then the
-    extractive answer as the check (Markdown)."""
+    """The library's box when the model wrote the answer, as one paragraph (the stage has
+    no line to spare): its name and the answer, then in small print what is wrong with it
+    and the extractive answer as the check (Markdown)."""
     from brainlab.retrieval_view import say
 
     shown = escape(tidy(text)) or say(w, "generated", "empty")
     flags = " ".join(notes(result, pages, w))
-    first = f"**{say(w, 'generated', 'gen_title')}** {shown}"
-    if flags:
-        first += f" :small[:orange[{flags}]]"
     check = say(w, "generated", "checked", answer=escape(grounded.text))
-    return f"{first}  \n:small[{check}]"
+    small = f":orange[{flags}] {check}" if flags else check
+    return f"**{say(w, 'generated', 'gen_title')}** {shown} :small[{small}]"
