@@ -69,6 +69,8 @@ def test_a_grounded_question_gets_a_generated_answer_that_cites_its_page(at, sma
         assert "⚠ Cites no page." in box
     # The extractive answer stays beside it as the check, and the model is named honestly.
     assert "The pages say: Price: 59 euros. [2]" in box
+    # The warnings about the fetched pages stay: the K210's page ranks first, for the K220.
+    assert "⚠ Left out [1]: about K210, not K220." in box
     assert box.startswith("**The super library:** ")
     # Under the stage, the honest label, with "Read more" behind it.
     label = [e for e in at.expander if "135 M-parameter model" in e.label]

@@ -97,13 +97,19 @@ def library_box(
     if loader.progress().state == "failed":
         st.info(extractive + "  \n" + _small(_say(w, "failed")), icon=ICON)
         return
-    generated(question, hits, grounded, w)
+    generated(question, hits, grounded, w, shown.notes)
 
 
 ICON = ":material/local_library:"
 
 
-def generated(question: str, hits: Sequence[rt.Hit], grounded: rt.Answer, w: Words) -> str:
+def generated(
+    question: str,
+    hits: Sequence[rt.Hit],
+    grounded: rt.Answer,
+    w: Words,
+    page_notes: Sequence[str] = (),
+) -> str:
     """The model's answer to the lab's prompt: streamed the first time, then checked and
     drawn whole (from :func:`cached` on every later rerun). Returns the answer."""
     prompt = rt.build_prompt(question, hits)
@@ -120,7 +126,7 @@ def generated(question: str, hits: Sequence[rt.Hit], grounded: rt.Answer, w: Wor
         text = "".join(written).strip()
         _remember(prompt, text)
     result = ra.check(text, hits, grounded, question)
-    slot.info(ra.box(text, result, grounded, len(hits), w), icon=ICON)
+    slot.info(ra.box(text, result, grounded, len(hits), w, page_notes), icon=ICON)
     return text
 
 
