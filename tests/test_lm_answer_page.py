@@ -7,6 +7,7 @@ model; the Chinese lab keeps the extractive answer and says why."""
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 
 import pytest
@@ -123,3 +124,25 @@ def test_the_chinese_lab_keeps_the_extractive_answer_and_says_why(generated_answ
     shown = "\n".join(e.value for e in app.info)
     assert "只读得懂英文" in shown
     assert "Checked against" not in shown
+
+
+def test_while_the_model_loads_the_extractive_answer_and_a_progress_line_show(monkeypatch):
+    # A load that is running (held open by the test): the lab must not wait for it.
+    from brainlab.preload import Loader, Step
+
+    release = threading.Event()
+    loading = Loader([Step("lm_import", lambda _: release.wait(60), 10.0)], name="test-lm")
+    loading.start()
+    monkeypatch.setattr(lm_answer, "_loader", lambda: loading)
+    lm_answer.enable()
+    try:
+        app = run_page("retrieval_lab", timeout=TIMEOUT)
+        assert not app.exception, app.exception
+        box = rag_answer(app)
+        assert "Price: 44 euros. [1]" in box  # the extractive answer, until the model is in
+        assert "Loading the small language model that will write this answer" in box
+        assert "The pages say" not in box
+        assert loading.runs == 1 and not loading.done  # one load, still running
+    finally:
+        lm_answer.disable()
+        release.set()
