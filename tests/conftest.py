@@ -22,6 +22,13 @@ from brainlab import preload  # noqa: E402
 
 preload.disable_background()
 
+# The library's answer is generated only in the tests that ask for it (the fixture
+# ``generated_answers`` in tests/test_lm_answer_page.py loads the small model and turns it on):
+# every other AppTest sees the extractive box, whichever test loaded the model before.
+from brainlab.ui import lm_answer  # noqa: E402
+
+lm_answer.disable()
+
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:

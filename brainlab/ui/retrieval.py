@@ -23,7 +23,7 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
-from brainlab.ui import workspace
+from brainlab.ui import lm_answer, workspace
 from brainlab.ui.context import locked
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
@@ -449,10 +449,9 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
     )
     shown = view.library_answer(answer, w)
     with st.container(key="retrieval_rag_answer"):
-        st.info(
-            view.library_box(shown, w),
-            icon=":material/local_library:",
-        )
+        # Written by the small language model once it has loaded (brainlab/ui/lm_answer.py);
+        # the extractive answer until then, and beside it as the check.
+        lm_answer.library_box(question, hits, answer, shown, w)
     with st.container(key="retrieval_brain_answer"):
         st.warning(
             view.brain_box(
@@ -669,6 +668,8 @@ def stage(page: Lesson) -> None:
         with edit:
             edit_panel(hits, w)
         answers(question, hits, settings, w)
+    # Right under the stage: the model that writes the library's answer, honestly labelled.
+    lm_answer.read_more(w)
     tabs_below(index, question, hits, settings, problem, w)
     # Saved once per run, and only when it changed (one transaction in the workspace).
     workspace.save(_saved_key(), _snapshot(current))
