@@ -17,7 +17,7 @@ from streamlit.logger import get_logger
 
 from brainlab import preload
 from brainlab.ui import draw_sidebar
-from brainlab.ui.frame import app_pages, page_config
+from brainlab.ui.frame import app_pages, page_config, title_first
 from brainlab.ui.uploads import prune_unattached
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
@@ -33,6 +33,8 @@ if current.url_path == "retrieval_lab":
     # Opened on the lab itself (a class following the teacher's link): the model is
     # needed now, so its load starts before this run draws anything, not after the run.
     preload.start()
+# The page's title before the sidebar: the first thing the browser paints (frame.py).
+title_first(current)
 draw_sidebar()
 try:
     current.run()

@@ -41,6 +41,60 @@ def test_the_app_opens_on_the_lesson():
     assert at.title[0].value == "Two ways to upgrade a brain"
 
 
+def _elements_in_send_order(monkeypatch, url_path: str = "", query: dict | None = None):
+    """Run app.py on a page; return the AppTest and each new element as (root container,
+    element type) in the order the server sends them (root 0: main area, 1: sidebar)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP
+
+    sent: list[tuple[int, str]] = []
+    enqueue = ScriptRunContext.enqueue
+
+    def recording(self, msg):
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            sent.append((msg.metadata.delta_path[0], msg.delta.new_element.WhichOneof("type")))
+        return enqueue(self, msg)
+
+    monkeypatch.setattr(ScriptRunContext, "enqueue", recording)
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if url_path:
+        sent.clear()
+        at.switch_page(next(s.script for s in load_site() if s.url_path == url_path))
+        at.run()
+    assert not at.exception, at.exception
+    return at, sent
+
+
+def test_the_opening_lesson_sends_its_title_before_the_sidebar(monkeypatch):
+    """Issue 12: the browser paints the title first, while the sidebar is still being built.
+    The title is drawn once (the page leaves out the one the frame drew)."""
+    at, sent = _elements_in_send_order(monkeypatch)
+    assert sent[0] == (0, "heading"), sent[:3]
+    assert any(root == 1 for root, _ in sent[1:]), "the sidebar is drawn after it"
+    assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
+
+
+def test_in_presenter_mode_the_title_comes_after_its_css(monkeypatch):
+    """Presenter mode's CSS (drawn with the sidebar) enlarges the title: drawn before it,
+    the title would paint small first, then grow."""
+    at, sent = _elements_in_send_order(monkeypatch, query={"present": "1"})
+    assert at.toggle(key="presenter").value
+    assert sent[0][0] == 1, "the sidebar first"
+    assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
+
+
+def test_a_lab_keeps_its_title_in_its_stage(monkeypatch):
+    """A lab's title sits in its stage's left column: the frame does not draw it first."""
+    at, sent = _elements_in_send_order(monkeypatch, "cost_lab")
+    assert sent[0][0] == 1, "the sidebar comes first, the title with the lab's stage"
+    assert [t.value for t in at.title] == ["Cost lab"]
+
+
 def _svg(at) -> str:
     """The SVG picture on the lesson's stage, decoded from its data URL."""
     import base64
@@ -167,3 +221,36 @@ def test_a_page_without_steps_ends_with_a_link_onward(slug):
     last = at.main.get("page_link")[-1].proto
     assert target.title in last.label
     assert last.page == ("" if (i + 1) % len(site) == 0 else target.url_path)
+
+
+def test_app_py_imports_little_before_the_title():
+    """Issue 12: what app.py imports before it draws the page's title (the first paint).
+    The widgets, the step card, the quiz, QR codes and the database load after it."""
+    import subprocess
+    import sys
+
+    from tests.apptest import ROOT
+
+    code = (
+        "import sys; import brainlab.preload, brainlab.ui, brainlab.ui.frame, brainlab.ui.uploads;"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(out.stdout.split())
+    assert "brainlab.ui.frame" in loaded
+    later = {
+        "brainlab.ui.widgets",
+        "brainlab.ui.stage",
+        "brainlab.ui.quiz",
+        "brainlab.ui.workspace",
+        "brainlab.diagrams",
+        "brainlab.lessons",
+        "brainlab.quiz",
+        "brainlab.share",
+        "segno",
+        "sqlite3",
+        "numpy",
+    }
+    assert loaded & later == set()

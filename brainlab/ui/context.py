@@ -135,6 +135,22 @@ def frame_has_run() -> bool:
     return token is not None and _FRAMED.get(threading.get_ident()) is token
 
 
+#: Per script thread: the run token and page slug of the title the frame drew first.
+_TITLED: dict[int, tuple[object, str]] = {}
+
+
+def title_drawn(slug: str) -> None:
+    """The frame drew page ``slug``'s title in this run (``frame.title_first``)."""
+    _TITLED[threading.get_ident()] = (_run_token(), slug)
+
+
+def title_was_drawn(slug: str) -> bool:
+    """Whether the frame drew page ``slug``'s title in this run (the page then does not)."""
+    token = _run_token()
+    drawn = _TITLED.get(threading.get_ident())
+    return token is not None and drawn is not None and drawn[0] is token and drawn[1] == slug
+
+
 def enter_frame() -> None:
     """Draw app.py's frame from a page script that was started without it.
 

@@ -14,9 +14,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import streamlit as st
 
-from brainlab import classlink, share
+from brainlab import classlink
 from brainlab.content import LANGUAGES, VOCABULARIES, load_site, load_toml
-from brainlab.ui import workspace
 from brainlab.ui.context import (
     LANG_SWITCH_KEY,
     PRESENTER_KEY,
@@ -30,9 +29,9 @@ from brainlab.ui.context import (
     keep_language_in_address,
     presenter_mode,
     set_words,
+    title_drawn,
     vocab,
 )
-from brainlab.ui.quiz import sidebar_score
 from brainlab.words import Words
 
 __all__ = ["draw_sidebar", "presenter_mode", "vocab"]
@@ -152,11 +151,38 @@ def app_pages() -> list[st.Page]:
     ]
 
 
+#: The pages whose title opens the page, above everything else (a lab's title sits in its
+#: stage's left column instead, and its page draws it there).
+TITLE_FIRST = ("two_ways", "references", "lesson_builder")
+
+
+def title_first(current: st.Page) -> None:
+    """Draw the page's title now, before the sidebar, if it opens the page (:data:`TITLE_FIRST`).
+
+    The browser then paints the heading first (issue 12: the opening lesson's first paint
+    within 1.1x a bare Streamlit app's), while the sidebar and the page are still being
+    built; the page's :func:`~brainlab.ui.widgets.page_header` leaves the title out. The
+    page looks the same: the title is the first element of the page either way. Not in
+    presenter mode, whose CSS (drawn with the sidebar) makes the title larger: it would
+    paint small first, then grow."""
+    site = load_site()
+    # The default page's url_path is "" (it is served at the app's root).
+    spec = next((s for s in site if s.url_path == current.url_path), site[0])
+    if spec.slug not in TITLE_FIRST or _presenter_from_url() or st.session_state.get(PRESENTER_KEY):
+        return
+    st.title(spec.title, anchor=False)
+    title_drawn(spec.slug)
+
+
 def draw_sidebar() -> Words:
     """Draw the sidebar controls every page shares; return this rerun's :class:`Words`.
 
     Call once per rerun, from ``app.py``.
     """
+    # Imported here, after app.py has drawn the page's title (the first paint, issue 12).
+    from brainlab.ui import workspace
+    from brainlab.ui.quiz import sidebar_score
+
     words = load_toml("ui.toml")["sidebar"]
     workspace.begin()  # first: the labs load this session's work from it
     if PRESENT_ALIAS in st.query_params:
@@ -285,6 +311,9 @@ def current_query() -> list[tuple[str, str]]:
 
 def current_link() -> str:
     """The full link to the current view: page address and the current query string."""
+    from brainlab import share
+    from brainlab.ui import workspace
+
     # Never the workspace id: it gives write access to the sender's work.
     query = [(k, v) for k, v in current_query() if k not in workspace.PRIVATE_PARAMS]
     return share.view_link(page_address(), query)
@@ -293,6 +322,8 @@ def current_link() -> str:
 def qr_image(text: str, width: int, alt: str, caption: str | None = None) -> None:
     # An <img> of the SVG (st.image turns the string into a data URI): no HTML or
     # script of ours or of the link's text reaches the page.
+    from brainlab import share
+
     st.image(share.qr_svg(text), width=width, caption=caption, alt=alt)
 
 
