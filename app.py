@@ -24,7 +24,7 @@ from brainlab.ui.uploads import prune_unattached
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
 # The favicon is never the page's Material icon (see page_config): it would be fetched
 # from fonts.gstatic.com at first paint, which an offline classroom cannot reach.
-page_config()
+page_config(home_title_first=True)
 # The background load's end ("... finished in N s") in the server's log, as Streamlit logs.
 get_logger(preload.__name__)
 

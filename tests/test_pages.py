@@ -41,20 +41,28 @@ def test_the_app_opens_on_the_lesson():
     assert at.title[0].value == "Two ways to upgrade a brain"
 
 
-def _elements_in_send_order(monkeypatch, url_path: str = "", query: dict | None = None):
-    """Run app.py on a page; return the AppTest and each new element as (root container,
-    element type) in the order the server sends them (root 0: main area, 1: sidebar)."""
+def _sent(monkeypatch, url_path: str = "", query: dict | None = None):
+    """Run app.py on a page; return the AppTest and what the server sent, in order: each new
+    element as (root container, element type) (root 0: main area, 1: sidebar), "menu" for
+    st.navigation and ("config", favicon) for st.set_page_config. Empty placeholders left out."""
     from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
     from streamlit.testing.v1 import AppTest
 
     from tests.apptest import APP
 
-    sent: list[tuple[int, str]] = []
+    sent: list = []
     enqueue = ScriptRunContext.enqueue
 
     def recording(self, msg):
-        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            sent.append((msg.metadata.delta_path[0], msg.delta.new_element.WhichOneof("type")))
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element.WhichOneof("type")
+            if element != "empty":
+                sent.append((msg.metadata.delta_path[0], element))
+        elif kind == "navigation" and any(p.icon for p in msg.navigation.app_pages):
+            sent.append("menu")  # the app's menu (not the file list of a legacy pages/ run)
+        elif kind == "page_config_changed":
+            sent.append(("config", msg.page_config_changed.favicon))
         return enqueue(self, msg)
 
     monkeypatch.setattr(ScriptRunContext, "enqueue", recording)
@@ -70,28 +78,62 @@ def _elements_in_send_order(monkeypatch, url_path: str = "", query: dict | None 
     return at, sent
 
 
+def _elements(sent: list) -> list:
+    return [x for x in sent if isinstance(x, tuple) and x[0] != "config"]
+
+
+def _icon_before_menu(sent: list) -> bool:
+    """The tab's icon is set before the menu: the browser would otherwise take the page's
+    Material icon from fonts.gstatic.com (offline classrooms cannot reach it)."""
+    icon = next(i for i, x in enumerate(sent) if isinstance(x, tuple) and x[0] == "config" and x[1])
+    return icon < sent.index("menu")
+
+
 def test_the_opening_lesson_sends_its_title_before_the_sidebar(monkeypatch):
     """Issue 12: the browser paints the title first, while the sidebar is still being built.
     The title is drawn once (the page leaves out the one the frame drew)."""
-    at, sent = _elements_in_send_order(monkeypatch)
-    assert sent[0] == (0, "heading"), sent[:3]
-    assert any(root == 1 for root, _ in sent[1:]), "the sidebar is drawn after it"
+    import streamlit.emojis  # noqa: F401  (a server that has run the app before)
+
+    at, sent = _sent(monkeypatch)
+    elements = _elements(sent)
+    assert elements[0] == (0, "heading"), elements[:3]
+    assert any(root == 1 for root, _ in elements[1:]), "the sidebar is drawn after it"
+    assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
+    assert _icon_before_menu(sent)
+
+
+def test_on_a_fresh_server_the_title_goes_before_the_icon(monkeypatch):
+    """The first visit to a just-started server: the emoji icon would load Streamlit's emoji
+    table (once per server) before anything paints, so the home page's title goes first,
+    and the icon still before the menu."""
+    import sys
+
+    from brainlab.ui import frame
+
+    monkeypatch.delitem(sys.modules, "streamlit.emojis", raising=False)
+    monkeypatch.setattr(frame, "_tab_icon", lambda: frame.FIRST_PAINT_ICON)  # numpy not loaded
+    at, sent = _sent(monkeypatch)
+    title = sent.index((0, "heading"))
+    icon = next(i for i, x in enumerate(sent) if isinstance(x, tuple) and x[0] == "config" and x[1])
+    assert title < icon, sent[:4]
+    assert sent[0] == ("config", ""), "the wide layout comes before the title"
+    assert _icon_before_menu(sent)
     assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
 
 
 def test_in_presenter_mode_the_title_comes_after_its_css(monkeypatch):
     """Presenter mode's CSS (drawn with the sidebar) enlarges the title: drawn before it,
     the title would paint small first, then grow."""
-    at, sent = _elements_in_send_order(monkeypatch, query={"present": "1"})
+    at, sent = _sent(monkeypatch, query={"present": "1"})
     assert at.toggle(key="presenter").value
-    assert sent[0][0] == 1, "the sidebar first"
+    assert _elements(sent)[0][0] == 1, "the sidebar first"
     assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
 
 
 def test_a_lab_keeps_its_title_in_its_stage(monkeypatch):
     """A lab's title sits in its stage's left column: the frame does not draw it first."""
-    at, sent = _elements_in_send_order(monkeypatch, "cost_lab")
-    assert sent[0][0] == 1, "the sidebar comes first, the title with the lab's stage"
+    at, sent = _sent(monkeypatch, "cost_lab")
+    assert _elements(sent)[0][0] == 1, "the sidebar comes first, the title with the lab's stage"
     assert [t.value for t in at.title] == ["Cost lab"]
 
 
