@@ -17,14 +17,14 @@ from streamlit.logger import get_logger
 
 from brainlab import preload
 from brainlab.ui import draw_sidebar
-from brainlab.ui.frame import app_pages, page_config
+from brainlab.ui.frame import app_pages, page_config, title_first
 from brainlab.ui.uploads import prune_unattached
 
 # Wide: every lab is a stage, its controls beside the result they drive (1280x720 projector).
 # No page_title here: each page's own title (content/site.toml) names its browser tab.
 # The favicon is never the page's Material icon (see page_config): it would be fetched
 # from fonts.gstatic.com at first paint, which an offline classroom cannot reach.
-page_config()
+page_config(home_title_first=True)
 # The background load's end ("... finished in N s") in the server's log, as Streamlit logs.
 get_logger(preload.__name__)
 
@@ -33,6 +33,8 @@ if current.url_path == "retrieval_lab":
     # Opened on the lab itself (a class following the teacher's link): the model is
     # needed now, so its load starts before this run draws anything, not after the run.
     preload.start()
+# The page's title before the sidebar: the first thing the browser paints (frame.py).
+title_first(current)
 draw_sidebar()
 try:
     current.run()

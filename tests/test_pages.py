@@ -41,6 +41,102 @@ def test_the_app_opens_on_the_lesson():
     assert at.title[0].value == "Two ways to upgrade a brain"
 
 
+def _sent(monkeypatch, url_path: str = "", query: dict | None = None):
+    """Run app.py on a page; return the AppTest and what the server sent, in order: each new
+    element as (root container, element type) (root 0: main area, 1: sidebar), "menu" for
+    st.navigation and ("config", favicon) for st.set_page_config. Empty placeholders left out."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP
+
+    sent: list = []
+    enqueue = ScriptRunContext.enqueue
+
+    def recording(self, msg):
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element.WhichOneof("type")
+            if element != "empty":
+                sent.append((msg.metadata.delta_path[0], element))
+        elif kind == "navigation" and any(p.icon for p in msg.navigation.app_pages):
+            sent.append("menu")  # the app's menu (not the file list of a legacy pages/ run)
+        elif kind == "page_config_changed":
+            sent.append(("config", msg.page_config_changed.favicon))
+        return enqueue(self, msg)
+
+    monkeypatch.setattr(ScriptRunContext, "enqueue", recording)
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if url_path:
+        sent.clear()
+        at.switch_page(next(s.script for s in load_site() if s.url_path == url_path))
+        at.run()
+    assert not at.exception, at.exception
+    return at, sent
+
+
+def _elements(sent: list) -> list:
+    return [x for x in sent if isinstance(x, tuple) and x[0] != "config"]
+
+
+def _icon_before_menu(sent: list) -> bool:
+    """The tab's icon is set before the menu: the browser would otherwise take the page's
+    Material icon from fonts.gstatic.com (offline classrooms cannot reach it)."""
+    icon = next(i for i, x in enumerate(sent) if isinstance(x, tuple) and x[0] == "config" and x[1])
+    return icon < sent.index("menu")
+
+
+def test_the_opening_lesson_sends_its_title_before_the_sidebar(monkeypatch):
+    """Issue 12: the browser paints the title first, while the sidebar is still being built.
+    The title is drawn once (the page leaves out the one the frame drew)."""
+    import streamlit.emojis  # noqa: F401  (a server that has run the app before)
+
+    at, sent = _sent(monkeypatch)
+    elements = _elements(sent)
+    assert elements[0] == (0, "heading"), elements[:3]
+    assert any(root == 1 for root, _ in elements[1:]), "the sidebar is drawn after it"
+    assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
+    assert _icon_before_menu(sent)
+
+
+def test_on_a_fresh_server_the_title_goes_before_the_icon(monkeypatch):
+    """The first visit to a just-started server: the emoji icon would load Streamlit's emoji
+    table (once per server) before anything paints, so the home page's title goes first,
+    and the icon still before the menu."""
+    import sys
+
+    from brainlab.ui import frame
+
+    monkeypatch.delitem(sys.modules, "streamlit.emojis", raising=False)
+    monkeypatch.setattr(frame, "_tab_icon", lambda: frame.FIRST_PAINT_ICON)  # numpy not loaded
+    at, sent = _sent(monkeypatch)
+    title = sent.index((0, "heading"))
+    icon = next(i for i, x in enumerate(sent) if isinstance(x, tuple) and x[0] == "config" and x[1])
+    assert title < icon, sent[:4]
+    assert sent[0] == ("config", ""), "the wide layout comes before the title"
+    assert _icon_before_menu(sent)
+    assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
+
+
+def test_in_presenter_mode_the_title_comes_after_its_css(monkeypatch):
+    """Presenter mode's CSS (drawn with the sidebar) enlarges the title: drawn before it,
+    the title would paint small first, then grow."""
+    at, sent = _sent(monkeypatch, query={"present": "1"})
+    assert at.toggle(key="presenter").value
+    assert _elements(sent)[0][0] == 1, "the sidebar first"
+    assert [t.value for t in at.title] == ["Two ways to upgrade a brain"]
+
+
+def test_a_lab_keeps_its_title_in_its_stage(monkeypatch):
+    """A lab's title sits in its stage's left column: the frame does not draw it first."""
+    at, sent = _sent(monkeypatch, "cost_lab")
+    assert _elements(sent)[0][0] == 1, "the sidebar comes first, the title with the lab's stage"
+    assert [t.value for t in at.title] == ["Cost lab"]
+
+
 def _svg(at) -> str:
     """The SVG picture on the lesson's stage, decoded from its data URL."""
     import base64
@@ -167,3 +263,36 @@ def test_a_page_without_steps_ends_with_a_link_onward(slug):
     last = at.main.get("page_link")[-1].proto
     assert target.title in last.label
     assert last.page == ("" if (i + 1) % len(site) == 0 else target.url_path)
+
+
+def test_app_py_imports_little_before_the_title():
+    """Issue 12: what app.py imports before it draws the page's title (the first paint).
+    The widgets, the step card, the quiz, QR codes and the database load after it."""
+    import subprocess
+    import sys
+
+    from tests.apptest import ROOT
+
+    code = (
+        "import sys; import brainlab.preload, brainlab.ui, brainlab.ui.frame, brainlab.ui.uploads;"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(out.stdout.split())
+    assert "brainlab.ui.frame" in loaded
+    later = {
+        "brainlab.ui.widgets",
+        "brainlab.ui.stage",
+        "brainlab.ui.quiz",
+        "brainlab.ui.workspace",
+        "brainlab.diagrams",
+        "brainlab.lessons",
+        "brainlab.quiz",
+        "brainlab.share",
+        "segno",
+        "sqlite3",
+        "numpy",
+    }
+    assert loaded & later == set()

@@ -112,7 +112,7 @@ def set_words(value: Words) -> None:
     st.session_state[_WORDS_KEY] = value
 
 
-def _run_token() -> object | None:
+def run_token() -> object | None:
     """An object that is new for every script run (Streamlit's per-run cursor table)."""
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
@@ -126,13 +126,29 @@ _FRAMED: dict[int, object] = {}
 
 def frame_begins() -> None:
     """The frame (app.py's sidebar) is drawn in this run."""
-    _FRAMED[threading.get_ident()] = _run_token()
+    _FRAMED[threading.get_ident()] = run_token()
 
 
 def frame_has_run() -> bool:
     """Whether this script run went through app.py's frame (sidebar, menu, Words)."""
-    token = _run_token()
+    token = run_token()
     return token is not None and _FRAMED.get(threading.get_ident()) is token
+
+
+#: Per script thread: the run token and page slug of the title the frame drew first.
+_TITLED: dict[int, tuple[object, str]] = {}
+
+
+def title_drawn(slug: str) -> None:
+    """The frame drew page ``slug``'s title in this run (``frame.title_first``)."""
+    _TITLED[threading.get_ident()] = (run_token(), slug)
+
+
+def title_was_drawn(slug: str) -> bool:
+    """Whether the frame drew page ``slug``'s title in this run (the page then does not)."""
+    token = run_token()
+    drawn = _TITLED.get(threading.get_ident())
+    return token is not None and drawn is not None and drawn[0] is token and drawn[1] == slug
 
 
 def enter_frame() -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import base64
 import functools
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from brainlab import classlink, share
+from brainlab import classlink
 from brainlab.content import LANGUAGES, VOCABULARIES, load_site, load_toml
-from brainlab.ui import workspace
 from brainlab.ui.context import (
     LANG_SWITCH_KEY,
     PRESENTER_KEY,
@@ -29,10 +30,12 @@ from brainlab.ui.context import (
     hidden_controls,
     keep_language_in_address,
     presenter_mode,
+    run_token,
     set_words,
+    title_drawn,
+    title_was_drawn,
     vocab,
 )
-from brainlab.ui.quiz import sidebar_score
 from brainlab.words import Words
 
 __all__ = ["draw_sidebar", "presenter_mode", "vocab"]
@@ -107,11 +110,14 @@ def _presenter_from_url() -> bool:
 FIRST_PAINT_ICON = "🧠"
 
 
-def page_config() -> None:
+def page_config(*, home_title_first: bool = False) -> None:
     """Wide layout (every lab is a stage) and the app's icon; no title: each page names its tab.
 
     Also reads the rerun's language first, so the menu's page titles are in it. In presenter
-    mode the sidebar starts collapsed: the stage gets the screen's full width."""
+    mode the sidebar starts collapsed: the stage gets the screen's full width.
+
+    ``home_title_first`` (app.py, before ``st.navigation``): on the first visit to a just-started
+    server, the home page's title is drawn between the layout and the icon (see below)."""
     begin_language()
     # Until numpy is loaded the icon is an emoji: an image icon makes Streamlit import numpy
     # (~150 ms, the first paint's largest extra cost over a bare app), and no icon at all
@@ -119,12 +125,24 @@ def page_config() -> None:
     # offline classroom cannot reach it; the deep-link tests fail on the request). The
     # frontend draws an emoji icon as an inline SVG: no request. Once the background load
     # has imported numpy, the app's own picture replaces it.
-    icon = _favicon() if "numpy" in sys.modules else FIRST_PAINT_ICON
-    st.set_page_config(
-        page_icon=icon,
-        layout="wide",
-        initial_sidebar_state="collapsed" if _presenter_from_url() else "auto",
-    )
+    icon = _tab_icon()
+    sidebar = "collapsed" if _presenter_from_url() else "auto"
+    if home_title_first and icon == FIRST_PAINT_ICON and "streamlit.emojis" not in sys.modules:
+        # The first visit to a just-started server: the emoji icon makes Streamlit load its
+        # emoji table first (35-80 ms of regex compiling, once per server), and the icon must
+        # come before st.navigation (see above). So the title goes before the icon: app.py
+        # runs on that visit only for the app's root address, the home page (a deep link to
+        # a fresh server runs its page's script, context.enter_frame); title_first corrects
+        # it if the menu opens another page.
+        st.set_page_config(layout="wide", initial_sidebar_state=sidebar)
+        _home_title()
+        st.set_page_config(page_icon=icon)
+        return
+    st.set_page_config(page_icon=icon, layout="wide", initial_sidebar_state=sidebar)
+
+
+def _tab_icon() -> str:
+    return _favicon() if "numpy" in sys.modules else FIRST_PAINT_ICON
 
 
 @functools.cache
@@ -152,11 +170,64 @@ def app_pages() -> list[st.Page]:
     ]
 
 
+#: The pages whose title opens the page, above everything else (a lab's title sits in its
+#: stage's left column instead, and its page draws it there).
+TITLE_FIRST = ("two_ways", "references", "lesson_builder")
+
+
+#: Per script thread: the run token and the slot of the title page_config drew for the
+#: home page before the menu resolved the page (the first visit to a fresh server).
+_HOME_SLOT: dict[int, tuple[object, DeltaGenerator]] = {}
+
+
+def _presenting() -> bool:
+    return _presenter_from_url() or bool(st.session_state.get(PRESENTER_KEY))
+
+
+def _home_title() -> None:
+    home = load_site()[0]
+    if home.slug not in TITLE_FIRST or _presenting():
+        return
+    slot = st.empty()
+    slot.title(home.title, anchor=False)
+    title_drawn(home.slug)
+    _HOME_SLOT[threading.get_ident()] = (run_token(), slot)
+
+
+def title_first(current: st.Page) -> None:
+    """Draw the page's title now, before the sidebar, if it opens the page (:data:`TITLE_FIRST`).
+
+    The browser then paints the heading first (issue 12: the opening lesson's first paint
+    within 1.1x a bare Streamlit app's), while the sidebar and the page are still being
+    built; the page's :func:`~brainlab.ui.widgets.page_header` leaves the title out. The
+    page looks the same: the title is the first element of the page either way. Not in
+    presenter mode, whose CSS (drawn with the sidebar) makes the title larger: it would
+    paint small first, then grow."""
+    site = load_site()
+    # The default page's url_path is "" (it is served at the app's root).
+    spec = next((s for s in site if s.url_path == current.url_path), site[0])
+    token, slot = _HOME_SLOT.pop(threading.get_ident(), (None, None))
+    if slot is not None and token is run_token():
+        if title_was_drawn(spec.slug):
+            return  # page_config drew it: the home page it is
+        # Another page after all (a safety net: on a fresh server app.py only runs for the
+        # root address): it draws its own title.
+        slot.empty()
+    if spec.slug not in TITLE_FIRST or _presenting():
+        return
+    st.title(spec.title, anchor=False)
+    title_drawn(spec.slug)
+
+
 def draw_sidebar() -> Words:
     """Draw the sidebar controls every page shares; return this rerun's :class:`Words`.
 
     Call once per rerun, from ``app.py``.
     """
+    # Imported here, after app.py has drawn the page's title (the first paint, issue 12).
+    from brainlab.ui import workspace
+    from brainlab.ui.quiz import sidebar_score
+
     words = load_toml("ui.toml")["sidebar"]
     workspace.begin()  # first: the labs load this session's work from it
     if PRESENT_ALIAS in st.query_params:
@@ -285,6 +356,9 @@ def current_query() -> list[tuple[str, str]]:
 
 def current_link() -> str:
     """The full link to the current view: page address and the current query string."""
+    from brainlab import share
+    from brainlab.ui import workspace
+
     # Never the workspace id: it gives write access to the sender's work.
     query = [(k, v) for k, v in current_query() if k not in workspace.PRIVATE_PARAMS]
     return share.view_link(page_address(), query)
@@ -293,6 +367,8 @@ def current_link() -> str:
 def qr_image(text: str, width: int, alt: str, caption: str | None = None) -> None:
     # An <img> of the SVG (st.image turns the string into a data URI): no HTML or
     # script of ours or of the link's text reaches the page.
+    from brainlab import share
+
     st.image(share.qr_svg(text), width=width, caption=caption, alt=alt)
 
 

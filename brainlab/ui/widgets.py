@@ -18,7 +18,7 @@ from brainlab.content import (
     render,
     translated,
 )
-from brainlab.ui.context import enter_frame, frame_has_run, vocab, words
+from brainlab.ui.context import enter_frame, frame_has_run, title_was_drawn, vocab, words
 
 
 def lesson(slug: str) -> Lesson:
@@ -40,9 +40,13 @@ def md(text: str, **kwargs) -> None:
 
 
 def page_header(page: Lesson) -> None:
-    """The page title (from content/site.toml) and the lesson's intro section."""
+    """The page title (from content/site.toml) and the lesson's intro section.
+
+    The title is left out when app.py's frame has drawn it first in this run
+    (``frame.title_first``)."""
     spec = page_spec(page.slug)
-    st.title(spec.title, anchor=False)
+    if not title_was_drawn(page.slug):
+        st.title(spec.title, anchor=False)
     if not translated(f"pages/{page.slug}.md"):
         # Not yet in the reader's language: say so in it, then show the English lesson.
         st.info(load_toml("ui.toml").get("untranslated", ""), icon=":material/translate:")
