@@ -38,6 +38,8 @@ LIVE_STEPS = 15
 LIVE_EVERY = 5
 #: Tokens of an answer in the checks, as in scripts/train_adapter.py ("229 euros." needs 5).
 CHECK_TOKENS = 8
+#: Vertical gap (share of the panel) between two end labels of two lines each.
+LABEL_GAP = 0.17
 #: The two runs, in the order they are trained and drawn.
 RUNS = ("naive", "replay")
 #: The three lines: (run, which facts).
@@ -235,6 +237,7 @@ def curve_figure(
                 mode="lines+markers",
                 line={"color": colour, "dash": dash, "width": 3},
                 marker={"symbol": marker, "size": 11, "color": colour},
+                cliponaxis=False,  # the first and last markers sit on the axes' edges
                 hovertemplate=(
                     f"{labels[line]}: %{{y:.0%}} (%{{customdata[0]}}/%{{customdata[1]}})"
                     "<extra></extra>"
@@ -242,11 +245,13 @@ def curve_figure(
             )
         )
         ends[line] = getattr(points[-1], which)
-    names = {line: f"{end_labels[line]} {ends[line]:.0%}" for line in LINES}
-    longest = max(len(n) for n in names.values())
-    right = int(min(max(9 * text_scale * longest + 16, 90), 320))
+    # Two lines each (the name, then the value): a narrow right margin, so the lines keep
+    # their width on a 400 px phone.
+    names = {line: f"{end_labels[line]}<br>{ends[line]:.0%}" for line in LINES}
+    longest = max(len(part) for n in names.values() for part in n.split("<br>"))
+    right = int(min(max(8.5 * text_scale * longest + 16, 70), 260))
     spread = fc.spread_labels(
-        {str(k): v for k, v in ends.items()}, gap=0.13 * text_scale, low=0.0, high=1.0
+        {str(k): v for k, v in ends.items()}, gap=LABEL_GAP * text_scale, low=0.0, high=1.0
     )
     last = max(p.step for run in RUNS for p in record.points(run))
     annotations = [
@@ -257,6 +262,7 @@ def curve_figure(
             "showarrow": False,
             "xanchor": "left",
             "xshift": 10,
+            "align": "left",
             "font": {"color": LINE_STYLE[line][0]},
         }
         for line in LINES
@@ -273,7 +279,7 @@ def curve_figure(
     )
     fig.add_traces(traces)
     fig.update_yaxes(range=[-0.04, 1.06], tickformat=".0%")
-    fig.update_xaxes(range=[0, last], tickvals=[p.step for p in record.points("naive")])
+    fig.update_xaxes(range=[0, last], dtick=10 if last > 10 else None, tickangle=0)
     return fc._readable(fig)
 
 
@@ -419,7 +425,7 @@ def figure(record: Record, w: Any, *, text_scale: float = 1.0) -> go.Figure:
         labels=_lines_words(w),
         end_labels=_lines_words(w, "_end"),
         title=_say(w, "title", naive_end=n.naive_end),
-        x_title=_say(w, "x_axis", batch=record.batch_size),
+        x_title=_say(w, "x_axis"),
         y_title=_say(w, "y_axis"),
         text_scale=text_scale,
     )

@@ -46,7 +46,7 @@ def lm_chart(at) -> dict:
     (spec,) = [
         json.loads(c.proto.spec)
         for c in at.get("plotly_chart")
-        if "old facts fall" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+        if "Old facts fall" in json.loads(c.proto.spec)["layout"]["title"]["text"]
         or "旧事实跌到" in json.loads(c.proto.spec)["layout"]["title"]["text"]
     ]
     return spec
@@ -129,13 +129,13 @@ def test_a_live_run_shows_its_progress_then_replaces_the_curves(monkeypatch):
     assert job.wait(10) and job.state == lm_queue.DONE
     at.run()
     assert not at.exception, at.exception
-    assert lm_chart(at)["layout"]["title"]["text"].endswith("fall to 25%")
+    assert lm_chart(at)["layout"]["title"]["text"].startswith("Old facts fall to 25%")
     shown = texts(at)
     assert "Measured live just now" in shown and "15 steps (the shipped curves have 30)" in shown
     assert "`63 euros.`" in shown  # the run's own answers, as code
     # Back to the shipped curves on request.
     button(at, "forgetting_lm_shipped").click().run()
-    assert lm_chart(at)["layout"]["title"]["text"].endswith("fall to 5%")
+    assert lm_chart(at)["layout"]["title"]["text"].startswith("Old facts fall to 5%")
 
 
 def test_cancel_stops_the_run_and_keeps_the_shipped_curves(monkeypatch):
@@ -159,7 +159,7 @@ def test_cancel_stops_the_run_and_keeps_the_shipped_curves(monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert "The live run was cancelled" in texts(at)
-    assert lm_chart(at)["layout"]["title"]["text"].endswith("fall to 5%")
+    assert lm_chart(at)["layout"]["title"]["text"].startswith("Old facts fall to 5%")
     assert button(at, "forgetting_lm_start")  # it can be run again
 
 
@@ -224,7 +224,7 @@ def test_the_tab_imports_nothing_of_the_language_model():
         f"at.session_state['forgetting_tabs'] = {TAB!r}\n"
         "at.run()\n"
         "assert not at.exception, at.exception\n"
-        "assert any('old facts fall' in c.proto.spec for c in at.get('plotly_chart'))\n"
+        "assert any('Old facts fall' in c.proto.spec for c in at.get('plotly_chart'))\n"
         "print(sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules))\n"
     )
     out = subprocess.run(

@@ -108,10 +108,10 @@ def test_the_chart_draws_three_styled_lines_with_labels_at_their_ends():
     layout = fig["layout"]
     assert not layout["showlegend"]
     ends = sorted(a["text"] for a in layout["annotations"])
-    assert ends == ["New 100%", "Old, not revised 5%", "Old, revised 100%"]
+    assert ends == ["New<br>100%", "Old, not revised<br>5%", "Old, revised<br>100%"]
     ys = sorted(a["y"] for a in layout["annotations"])
-    assert min(b - a for a, b in itertools.pairwise(ys)) >= 0.13 - 1e-9  # no overlap
-    assert layout["title"]["text"] == "Without revising old lessons, old facts fall to 5%"
+    assert min(b - a for a, b in itertools.pairwise(ys)) >= lf.LABEL_GAP - 1e-9  # no overlap
+    assert layout["title"]["text"] == "Old facts fall to 5% unless revised"
     assert layout["xaxis"]["tickfont"]["size"] >= charts.MIN_FONT_SIZE
     assert "%" in layout["yaxis"]["tickformat"]
 
