@@ -305,21 +305,29 @@ def live_experiment(
     from brainlab import lm, lm_train
 
     began = time.perf_counter()
-    if model is None:
-        model = lm.load_lm()
     facts = lm_train.load_facts()
-    start = lm.Adapter.read(START_ADAPTER)
     new_pairs = lm_train.training_pairs(facts.new_facts)
     old_pairs = lm_train.training_pairs(facts)
     checks = steps // every + 1
-    # Units of work: a step is one, a check (30 short answers) about ten.
-    total = 2 * steps + 10 * (2 * checks - 1)
+    # Units of work (about 4 s each here): a step is one, a check (30 short answers) ten,
+    # loading the model five.
+    load = 5 if model is None else 0
+    total = load + 2 * steps + 10 * (2 * checks - 1)
     done = 0
 
     def advance(units: float) -> None:
         nonlocal done
         done += units
         progress(min(1.0, done / total))
+
+    if model is None:
+        loader = lm.lm_loader()
+        loader.start()
+        while not loader.wait(0.5):  # the load's own estimate, and a chance to cancel
+            progress(load * loader.progress().fraction / total)
+        model = loader.result()
+        advance(load)
+    start = lm.Adapter.read(START_ADAPTER)
 
     runs: dict[str, dict[str, Any]] = {}
     last_answers: dict[str, dict[str, str]] = {}
@@ -330,14 +338,8 @@ def live_experiment(
             if label == "replay" and step == 0:
                 points.append(dict(runs["naive"]["points"][0]))
                 return
-            old = lm_train.evaluate(
-                model, name, facts, measures=("recall",), max_new_tokens=CHECK_TOKENS
-            ).measures["recall"]
-            advance(5)
-            new = lm_train.evaluate(
-                model, name, facts, measures=("new",), max_new_tokens=CHECK_TOKENS
-            ).measures["new"]
-            advance(5)
+            old = _ask(model, name, facts, "recall", advance)
+            new = _ask(model, name, facts, "new", advance)
             points.append(
                 {
                     "step": step,
@@ -380,6 +382,26 @@ def live_experiment(
         "examples": _examples(last_answers, facts),
         "wall_time_s": round(time.perf_counter() - began, 1),
     }
+
+
+def _ask(model: Any, adapter: str, facts: Any, measure: str, advance: Callable) -> Any:
+    """lm_train.evaluate's score of one measure, asked one fact at a time so the progress
+    moves (and a cancel is seen) after every answer; each check's 30 answers are 10 units."""
+    from dataclasses import replace
+
+    from brainlab import lm_train
+
+    field = "facts" if measure == "recall" else "new_facts"
+    group = getattr(facts, field)
+    answered: list[Any] = []
+    for fact in group:
+        one = replace(facts, **{field: (fact,)})
+        score = lm_train.evaluate(
+            model, adapter, one, measures=(measure,), max_new_tokens=CHECK_TOKENS
+        ).measures[measure]
+        answered.extend(score.answers)
+        advance(10 * len(score.answers) / 30)
+    return lm_train.Score(measure, sum(a.ok for a in answered), len(answered), tuple(answered))
 
 
 def _examples(answers: Mapping[str, Mapping[str, str]], facts: Any, n: int = 3) -> list[dict]:

@@ -116,19 +116,30 @@ def panel(w: Words) -> None:
     job = _job()
     active = job is not None and not job.over
     st.fragment(run_every=POLL_SECONDS if active else None, key=PREFIX + "live")(live_run)(
-        w, shipped
+        w, shipped, polling=active
     )
     st.markdown(lf.scale(shipped, w))
 
 
-def live_run(w: Words, shipped: lf.Record) -> None:
-    """The live run's button, or its place in the queue / progress and Cancel."""
+def live_run(w: Words, shipped: lf.Record, *, polling: bool) -> None:
+    """The live run's button, or its place in the queue / progress and Cancel.
+
+    ``polling``: whether this fragment was drawn to rerun every :data:`POLL_SECONDS`. A
+    click inside it reruns the fragment alone, which keeps the setting it was drawn with:
+    once a job starts (or ends) without it, the whole page reruns to switch it on (off).
+    """
     job = _job()
     if _take_in(job):
         st.rerun()  # the whole tab: the chart shows the live run's curves
-    if job is not None and not job.over:
-        if job.state == lm_queue.QUEUED:
-            st.progress(0.0, text=lf._say(w, "queued", place=job.position))
+    active = job is not None and not job.over
+    if active != polling:
+        st.rerun()
+    if active:
+        place = job.position
+        if job.state == lm_queue.QUEUED and place > 1:
+            st.progress(0.0, text=lf._say(w, "queued", place=place))
+        elif job.state == lm_queue.QUEUED:
+            st.progress(0.0, text=lf._say(w, "starting"))
         else:
             st.progress(job.fraction, text=lf._say(w, "running", fraction=job.fraction))
         st.button(
