@@ -184,3 +184,26 @@ def test_the_language_model_tab_sits_below_the_stage(browser, app_url, theme, wi
     assert horizontal_overflow(page) <= 1
     assert_clean(visit)
     page.context.close()
+
+
+def test_a_live_run_shows_its_progress_and_cancel_stops_it(browser, app_url):
+    """The real live run (the model loads in the server): the progress bar moves by polling
+    alone, and Cancel ends the run with a plain notice (AppTest cannot see the polling)."""
+    visit = open_lab(browser, app_url)
+    page = visit.page
+    main(page).get_by_role("tab", name="In a real language model").click()
+    page.locator(".st-key-forgetting_lm_curve .js-plotly-plot").wait_for(timeout=30_000)
+    main(page).get_by_role("button", name=re.compile(r"Run it live")).click()
+    bar = page.locator('[data-testid="stProgress"]')
+    bar.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => { const e = document.querySelector('[data-testid=\"stProgress\"]');"
+        " const m = e && e.innerText.match(/(\\d+)%/); return m && +m[1] >= 2; }",
+        timeout=120_000,
+    )
+    main(page).get_by_role("button", name="Cancel the live run").click()
+    page.get_by_text("The live run was cancelled").wait_for(timeout=60_000)
+    assert bar.count() == 0
+    assert main(page).get_by_role("button", name=re.compile(r"Run it live")).count() == 1
+    assert_clean(visit)
+    page.context.close()
