@@ -296,11 +296,11 @@ def live_experiment(
     """Rerun the experiment for real, as scripts/train_adapter.py's ``forgetting()`` does
     (the same facts, seed, batch, learning rate and replay share), for ``steps`` steps.
 
-    ``progress(fraction)`` is called after every training step and every half check (a
-    job queue's progress raises there to cancel the run). The step-0 check of the replay
-    run is the naive run's (the same adapter, greedy answers: the same result). Returns a
-    dict in forgetting.json's layout, with the last check's answers to a few old facts
-    (``examples``) and the wall time.
+    ``progress(fraction)`` is called while the model loads, after every training step and
+    after every answer of a check (a job queue's progress raises there to cancel the run).
+    The step-0 check of the replay run is the naive run's (the same adapter, greedy
+    answers: the same result). Returns a dict in forgetting.json's layout, with the last
+    check's answers to a few old facts (``examples``) and the wall time.
     """
     from brainlab import lm, lm_train
 
