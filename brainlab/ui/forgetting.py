@@ -34,6 +34,7 @@ from brainlab import references as refs
 from brainlab import training_pool
 from brainlab.content import Lesson, load_toml
 from brainlab.forgetting_view import Settings
+from brainlab.ui import lm_forgetting as lm_panel
 from brainlab.ui import workspace
 from brainlab.ui.context import locked, words
 from brainlab.ui.stage import stepper
@@ -686,7 +687,8 @@ def stage(page: Lesson) -> None:
     Left: the page title, the step card and the lines to show. Right: the guess and its
     button; after the reveal, in the same place, the verdict and the forgetting curve; right
     under them the six training sliders that redraw it. All of it fits one 1280x720 screen;
-    the map, the comparison, the published numbers and the human analogy are in tabs below.
+    the map, the comparison, the published numbers, the human analogy and the same
+    experiment in a real language model are in tabs below.
     """
     w = words()
     restore()
@@ -708,7 +710,7 @@ def stage(page: Lesson) -> None:
                     warm(settings)
 
     # Lazy tabs: only the open one runs, so a slider does not redraw hidden charts.
-    names = ("compare", "regions", "world", "human")
+    names = ("compare", "regions", "world", "human", "lm")
     tabs = dict(
         zip(
             names,
@@ -743,6 +745,9 @@ def stage(page: Lesson) -> None:
     if tabs["human"].open:
         with tabs["human"]:
             human_panel(page, w)
+    if tabs["lm"].open:
+        with tabs["lm"]:
+            lm_panel.panel(w)
     # Saved once per run, and only when it changed (one transaction in the workspace).
     workspace.save(SAVED, _snapshot(settings, state()))
 

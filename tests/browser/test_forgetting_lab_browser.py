@@ -144,3 +144,66 @@ def test_every_step_screenshot(browser, app_url, theme, width):
     assert horizontal_overflow(page) <= 1
     assert_clean(visit)
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("theme", "width"),
+    [("light", DESKTOP), ("dark", DESKTOP), ("light", NARROW), ("dark", NARROW)],
+)
+def test_the_language_model_tab_sits_below_the_stage(browser, app_url, theme, width):
+    """The tab "In a real language model" opens below the stage without moving it, and
+    shows the shipped curves with their end labels and the live-run button."""
+    visit = open_lab(browser, app_url, theme=theme, width=width)
+    page = visit.page
+    card = page.locator(".st-key-forgetting_lab_stepcard")
+    guess = page.locator(".st-key-forgetting_guessbox")
+    before = (card.bounding_box(), guess.bounding_box())
+    tab = main(page).get_by_role("tab", name="In a real language model")
+    box = tab.bounding_box()  # with the other tabs, below the stage
+    assert box["y"] >= before[1]["y"] + before[1]["height"], (box, before)
+    tab.click()
+    plot = page.locator(".st-key-forgetting_lm_curve .js-plotly-plot")
+    plot.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.evaluate("() => { document.querySelector('[data-testid=\"stMain\"]').scrollTop = 0; }")
+    page.wait_for_timeout(200)
+    assert (card.bounding_box(), guess.bounding_box()) == before  # the stage did not move
+    page.mouse.move(1, 1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"forgetting_lab-lm-top-{theme}-{width}.png"))
+    labels = plot.locator(".annotation-text").all_text_contents()  # two lines, joined
+    assert {"Old, not revised5%", "Old, revised100%", "New100%"} <= set(labels), labels
+    verdict_text = page.locator(".st-key-forgetting_lm_verdict").inner_text()
+    assert re.search(r"Old facts drop from 100% to 5%", verdict_text)
+    live = main(page).get_by_role("button", name=re.compile(r"Run it live \(about \d+ minutes"))
+    assert live.count() == 1
+    page.locator(".st-key-forgetting_lm_verdict").evaluate("e => e.scrollIntoView(true)")
+    page.mouse.move(1, 1)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"forgetting_lab-lm-{theme}-{width}.png"))
+    assert horizontal_overflow(page) <= 1
+    assert_clean(visit)
+    page.context.close()
+
+
+def test_a_live_run_shows_its_progress_and_cancel_stops_it(browser, app_url):
+    """The real live run (the model loads in the server): the progress bar moves by polling
+    alone, and Cancel ends the run with a plain notice (AppTest cannot see the polling)."""
+    visit = open_lab(browser, app_url)
+    page = visit.page
+    main(page).get_by_role("tab", name="In a real language model").click()
+    page.locator(".st-key-forgetting_lm_curve .js-plotly-plot").wait_for(timeout=30_000)
+    main(page).get_by_role("button", name=re.compile(r"Run it live")).click()
+    bar = page.locator('[data-testid="stProgress"]')
+    bar.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => { const e = document.querySelector('[data-testid=\"stProgress\"]');"
+        " const m = e && e.innerText.match(/(\\d+)%/); return m && +m[1] >= 2; }",
+        timeout=120_000,
+    )
+    main(page).get_by_role("button", name="Cancel the live run").click()
+    page.get_by_text("The live run was cancelled").wait_for(timeout=60_000)
+    assert bar.count() == 0
+    assert main(page).get_by_role("button", name=re.compile(r"Run it live")).count() == 1
+    assert_clean(visit)
+    page.context.close()
