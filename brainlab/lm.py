@@ -202,6 +202,50 @@ class LanguageModel:
                 self._peft.delete_adapter(name)
             del self._versions[name]
 
+    def adapter_parameters(self, name: str) -> dict[str, Any]:
+        """The live LoRA tensors of adapter ``name``, keyed as in its saved state dict.
+
+        Training (:mod:`brainlab.lm_train`) updates them in place, one step at a time with
+        :attr:`lock` held, and calls :meth:`adapter_changed` after each step.
+        """
+        if name not in self._versions:
+            raise KeyError(f"no adapter named {name!r}")
+        marker = f".{name}."
+        return {
+            key.replace(marker, "."): param
+            for key, param in self._peft.named_parameters()
+            if "lora_" in key and marker in key
+        }
+
+    def adapter(self, name: str) -> Adapter:
+        """A copy of adapter ``name`` as it is now (float32 tensors)."""
+        from peft import get_peft_model_state_dict
+
+        with self.lock:
+            if name not in self._versions:
+                raise KeyError(f"no adapter named {name!r}")
+            tensors = get_peft_model_state_dict(self._peft, adapter_name=name)
+            config = self._peft.peft_config[name].to_dict()
+        kept = {k: config[k] for k in _LORA_KEYS if k in config}
+        if isinstance(kept.get("target_modules"), (set, list, tuple)):
+            kept["target_modules"] = sorted(kept["target_modules"])
+        if "task_type" in kept and kept["task_type"] is not None:
+            kept["task_type"] = str(getattr(kept["task_type"], "value", kept["task_type"]))
+        return Adapter(kept, {k: v.detach().clone() for k, v in tensors.items()})
+
+    def adapter_changed(self, name: str) -> None:
+        """Adapter ``name``'s tensors changed in place: its cached answers no longer hold."""
+        with self._cache_lock:
+            if name in self._versions:
+                self._versions[name] += 1
+
+    def selected(self, adapter: str | None) -> tuple[Any, Any]:
+        """The network to run for ``adapter`` and a context that selects it.
+
+        Call it with :attr:`lock` held, and run the network inside the context.
+        """
+        return self._net(adapter)
+
     def _net(self, adapter: str | None) -> tuple[Any, Any]:
         """The network to run for ``adapter`` and a context that selects it (lock held)."""
         import contextlib

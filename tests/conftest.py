@@ -60,3 +60,12 @@ def pg_cluster():
         pytest.skip(pg_server.HOW_TO_GET)
     with pg_server.cluster() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def lm_model():
+    """The real small language model (brainlab/lm.py), loaded once for the whole session
+    (about 17 s). Tests that add an adapter remove it again."""
+    from brainlab import lm
+
+    return lm.load_lm()
