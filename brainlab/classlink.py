@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -123,12 +125,46 @@ def probe_addresses(
     return list(dict.fromkeys(found))  # in order, once each
 
 
+#: Seconds :func:`machine_addresses` keeps what :func:`probe_addresses` found: presenter mode
+#: draws the class link on every rerun, and resolving the machine's name can wait on DNS.
+ADDRESS_TTL = 30.0
+
+
+class _AddressCache:
+    """The last :func:`probe_addresses` answer and when it was found (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._found: tuple[float, list[str]] | None = None
+
+    def get(self, now: float, ttl: float) -> list[str]:
+        with self._lock:
+            if self._found is None or now - self._found[0] >= ttl or now < self._found[0]:
+                self._found = (now, probe_addresses())
+            return list(self._found[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found = None
+
+
+ADDRESSES = _AddressCache()
+
+
+def machine_addresses(
+    *, ttl: float = ADDRESS_TTL, clock: Callable[[], float] = time.monotonic
+) -> list[str]:
+    """:func:`probe_addresses`, probed at most once every ``ttl`` seconds per process
+    (``ADDRESSES.clear()`` forgets the last answer)."""
+    return ADDRESSES.get(clock(), ttl)
+
+
 def lan_address(candidates: Iterable[str] | None = None) -> str:
     """This machine's address on the local network, or ``127.0.0.1`` if it has none.
 
     Never a loopback address when a network address exists (Debian maps the machine's own
     name to 127.0.1.1, so the name alone is not enough)."""
-    found = probe_addresses() if candidates is None else candidates
+    found = machine_addresses() if candidates is None else candidates
     return choose_lan_address(found) or "127.0.0.1"
 
 
@@ -161,7 +197,7 @@ def class_link(
         ``localhost``) proves the app is reachable at it, through a proxy too (nginx on
         port 80 in front of replicas that listen on 127.0.0.1): it is the class's link.
     candidates
-        This machine's addresses; by default :func:`probe_addresses`.
+        This machine's addresses; by default :func:`machine_addresses`.
     """
     if browser_url:
         parts = urlsplit(browser_url)
@@ -171,7 +207,7 @@ def class_link(
             return ClassLink(f"{scheme}://{parts.netloc}/", True, FROM_BROWSER, served)
     if not is_wildcard(served) and not is_loopback(served):
         return ClassLink(url_for(served, port), True, SERVED, served)
-    lan = choose_lan_address(probe_addresses() if candidates is None else candidates)
+    lan = choose_lan_address(machine_addresses() if candidates is None else candidates)
     if is_loopback(served):
         return ClassLink(url_for(lan or "127.0.0.1", port), False, LOCAL_ONLY, served)
     if lan is None:

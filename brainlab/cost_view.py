@@ -78,7 +78,7 @@ def sentence_gap() -> str:
     return str(page_words()["verdict"]["sentence_gap"])
 
 
-def joined(w: Words, items: Sequence[str]) -> str:
+def joined(items: Sequence[str]) -> str:
     """Items of a list in one sentence ("24, 48"; "24、48" in Chinese)."""
     return str(page_words()["verdict"]["separator"]).join(items)
 
@@ -151,7 +151,7 @@ def retirement_note(c: Checked, w: Words) -> str:
         w,
         "verdict",
         "retirement",
-        months_list=joined(w, [str(m) for m in months]),
+        months_list=joined([str(m) for m in months]),
         refit=money(parts["fine_tune"].migration, w),
         evaluation=money(parts["rag"].migration, w),
     )
@@ -175,7 +175,7 @@ def problems_text(c: Checked, w: Words) -> str:
     # Problems quote what the reader typed or imported: escaped, so it shows as text.
     lines = "\n".join(f"- {escape(line)}" for line in c.problems)
     bad = [k for k in c.known if k in c.bad_keys]
-    stand_in = joined(w, [f"{c.known[k].label} = {c.p[k]:,.6g}" for k in bad])
+    stand_in = joined([f"{c.known[k].label} = {c.p[k]:,.6g}" for k in bad])
     return f"{say(w, 'controls', 'invalid_heading')}\n{lines}\n\n" + say(
         w, "controls", "invalid_kept", values=stand_in
     )
@@ -218,7 +218,7 @@ def cumulative_chart(c: Checked, a: str, b: str, w: Words, *, height: int = 320)
         height=height,
         highlight=(a, b),
     )
-    ends = joined(w, [f"{legend_names(w)[s]} {money(end[s], w)}" for s in STRATEGIES])
+    ends = joined([f"{legend_names(w)[s]} {money(end[s], w)}" for s in STRATEGIES])
     alt = say(w, "charts", "cumulative_alt", months=c.months, finding=title, ends=ends)
     return Chart(fig, alt)
 

@@ -122,8 +122,14 @@ class TrainingPool:
         try:
             futures: list[Future] = [pool.submit(train_curves, *job) for job in jobs]
             return [f.result() for f in futures]
-        except Exception:  # a broken worker (killed, out of memory): train here instead
-            _LOG.warning("training workers failed; training in-process", exc_info=True)
+        except Exception as exc:  # a broken worker (killed, out of memory): train here
+            if isinstance(exc, RuntimeError) and "after" in str(exc) and "shutdown" in str(exc):
+                # "cannot schedule new futures after (interpreter) shutdown": close() ran,
+                # or the interpreter is exiting while a warmer thread trains ahead.
+                # Nothing is broken, so no traceback.
+                _LOG.info("training workers are shut down; training in-process")
+            else:
+                _LOG.warning("training workers failed; training in-process", exc_info=True)
             with self._lock:
                 self._broken = True
             return [train_curves(*job) for job in jobs]

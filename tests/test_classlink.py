@@ -130,3 +130,28 @@ def test_a_teachers_browser_on_a_network_address_is_the_class_link():
     for url in ("http://0.0.0.0:8501/", "http://127.0.0.1:8501/", "http://[::1]:8501/"):
         link = cl.class_link(served="localhost", port=8501, browser_url=url, candidates=LAN)
         assert not link.reachable, url
+
+
+def test_machine_addresses_probes_once_per_time_to_live(monkeypatch):
+    """Presenter mode asks for the class link on every rerun: the machine is probed again
+    only once ADDRESS_TTL has passed (or the cache is cleared), never on every call."""
+    calls: list[int] = []
+
+    def probe(*a, **k):
+        calls.append(1)
+        return ["192.168.1.20", f"10.0.0.{len(calls)}"]
+
+    monkeypatch.setattr(cl, "probe_addresses", probe)
+    cl.ADDRESSES.clear()
+    now = [100.0]
+    first = cl.machine_addresses(ttl=30, clock=lambda: now[0])
+    now[0] = 129.9
+    assert cl.machine_addresses(ttl=30, clock=lambda: now[0]) == first
+    assert len(calls) == 1
+    now[0] = 130.0
+    assert cl.machine_addresses(ttl=30, clock=lambda: now[0]) == ["192.168.1.20", "10.0.0.2"]
+    assert len(calls) == 2
+    cl.ADDRESSES.clear()
+    cl.machine_addresses(ttl=30, clock=lambda: now[0])
+    assert len(calls) == 3
+    cl.ADDRESSES.clear()

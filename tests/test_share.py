@@ -170,12 +170,14 @@ def server(monkeypatch):
 
     before = {k: config.get_option(k) for k in ("server.address", "server.port")}
     monkeypatch.setattr(classlink, "probe_addresses", lambda *a, **k: list(LAN))
+    classlink.ADDRESSES.clear()  # probed again, through the replacement
 
     def serve(address: str, port: int = 8501) -> None:
         config.set_option("server.address", address)
         config.set_option("server.port", port)
 
     yield serve
+    classlink.ADDRESSES.clear()  # the next test probes the real machine again
     for key, value in before.items():
         config.set_option(key, value)
 
@@ -237,6 +239,7 @@ def test_presenter_mode_says_when_students_cannot_reach_the_app_and_how_to_fix_i
 def test_presenter_mode_says_when_this_computer_has_no_network(server, monkeypatch):
     server("0.0.0.0", 8501)
     monkeypatch.setattr(classlink, "probe_addresses", lambda *a, **k: ["127.0.1.1"])
+    classlink.ADDRESSES.clear()
     at = class_app(True, "http://localhost:8501/")
     (warning,) = [w.value for w in at.sidebar.warning]
     assert "has no network address" in warning

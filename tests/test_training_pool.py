@@ -74,3 +74,19 @@ def test_workers_train_at_a_lower_priority_than_the_server():
         assert worker_nice >= os.nice(0) + tp.NICENESS
     finally:
         pool.close()
+
+
+def test_a_shut_down_pool_trains_here_without_a_traceback(caplog):
+    """At interpreter exit the executor refuses new work ("cannot schedule new futures after
+    interpreter shutdown") while a warmer thread still trains ahead: the pool trains in this
+    process and logs one INFO line, not the warning and traceback of a broken worker."""
+    import logging
+
+    pool = TrainingPool(workers=1)
+    pool._pool().shutdown(wait=True)  # what the interpreter's exit does to the executor
+    with caplog.at_level(logging.INFO, logger="brainlab.training_pool"):
+        got = pool.train([(["naive"], 2, SETTINGS)])
+    pd.testing.assert_frame_equal(got[0]["naive"], expected(["naive"], 2)["naive"])
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    assert "shut down" in caplog.records[0].getMessage() and not caplog.records[0].exc_info
+    pool.close()
