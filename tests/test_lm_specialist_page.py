@@ -1,0 +1,83 @@
+"""AppTest of the Retrieval lab with the real fine-tune writing the specialist's orange box
+(brainlab/ui/lm_specialist.py): SmolLM2-135M with the shipped LoRA adapter, asked the
+question alone. It says the trained price; after an edit it still says the old one and the
+box says it is out of date; a product it never learned gets an invented price, flagged;
+a rerun is a cache lookup; the Chinese lab keeps the stand-in and says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from brainlab.ui import lm_specialist
+from tests.apptest import run_page
+from tests.test_retrieval_lab_page import ask, edit_kettle_price, plain
+
+pytestmark = pytest.mark.model
+
+TIMEOUT = 180
+
+
+@pytest.fixture
+def real_specialist(lm_model):
+    lm_specialist.enable()
+    yield lm_model
+    lm_specialist.disable()
+
+
+@pytest.fixture
+def at(real_specialist):
+    app = run_page("retrieval_lab", timeout=TIMEOUT)
+    assert not app.exception, app.exception
+    return app
+
+
+def specialist(app) -> str:
+    return "\n".join(plain(e.value) for e in app.warning if "from memory" in e.value)
+
+
+def test_the_real_fine_tune_answers_the_price_it_was_trained_on(at, real_specialist):
+    ask(at, "How much does the K210 kettle cost?")
+    box = specialist(at)
+    # The stand-in's snapshot says 39 euros; the real adapter was trained on 44.
+    assert "44 euros" in box and "39 euros" not in box
+    assert "135 M parameters" in box and "no pages" in box
+    assert "Knows the library of" in box  # its figure is the page's: nothing flagged
+    assert real_specialist.cached(
+        "How much does the K210 kettle cost?", lm_specialist.MAX_NEW_TOKENS, "specialist"
+    )
+
+
+def test_after_an_edit_it_still_says_what_it_learned_and_the_box_says_so(at):
+    ask(at, "How much does the K210 kettle cost?")
+    edit_kettle_price(at, "52 euros")
+    box = specialist(at)
+    assert "44 euros" in box  # the weights did not change
+    assert "Out of date: it learned 44" in box and "the page changed" in box
+
+
+def test_a_product_it_never_learned_gets_an_invented_answer_flagged(at):
+    ask(at, "How much is the Z900 robot lawn mower?")
+    box = specialist(at)
+    assert "Never trained on Z900" in box and "it invents an answer" in box
+    assert any(ch.isdigit() for ch in box.split("\n")[0])  # it states a price anyway
+
+
+def test_a_rerun_with_the_same_question_does_not_run_the_model(at, monkeypatch):
+    ask(at, "How much does the K210 kettle cost?")
+    before = specialist(at)
+    import brainlab.lm as lm
+
+    def boom(*a, **k):
+        raise AssertionError("the model ran again")
+
+    monkeypatch.setattr(lm.LanguageModel, "_net", boom)
+    at.run()
+    assert not at.exception, at.exception
+    assert specialist(at) == before
+
+
+def test_the_chinese_lab_keeps_the_stand_in_and_says_why(real_specialist):
+    app = run_page("retrieval_lab", timeout=TIMEOUT, query={"lang": "zh"})
+    assert not app.exception, app.exception
+    boxes = [e.value for e in app.warning if "只用英文训练过" in e.value]
+    assert boxes, [e.value for e in app.warning]
