@@ -10,7 +10,7 @@ import pytest
 
 from brainlab.ui import lm_specialist
 from tests.apptest import run_page
-from tests.test_retrieval_lab_page import ask, edit_kettle_price, plain
+from tests.test_retrieval_lab_page import ask, edit_kettle_price, open_tab, plain
 
 pytestmark = pytest.mark.model
 
@@ -81,3 +81,48 @@ def test_the_chinese_lab_keeps_the_stand_in_and_says_why(real_specialist):
     assert not app.exception, app.exception
     boxes = [e.value for e in app.warning if "只用英文训练过" in e.value]
     assert boxes, [e.value for e in app.warning]
+
+
+# --------------------------------------------------------------------------- the tab
+
+
+@pytest.fixture
+def small_facts(monkeypatch):
+    """The live measurement on one fact per measure (a few seconds), from a fresh start."""
+    from brainlab import lm_train
+    from brainlab.ui import lm_learned
+
+    full = lm_train.load_facts()
+    small = lm_train.FactSet(
+        facts=full.facts[:1], never_seen=full.never_seen[:1], new_facts=(), general=full.general[:1]
+    )
+    monkeypatch.setattr(lm_learned, "_facts", lambda: small)
+    lm_learned.reset()
+    yield small
+    lm_learned.reset()
+
+
+def test_the_tab_shows_the_shipped_measurement_then_the_live_one(at, small_facts):
+    from brainlab.ui import lm_learned
+
+    open_tab(at, "What the specialist learned")
+    text = "\n".join(c.value for c in at.caption)
+    metrics = {m.label: m.value for m in at.metric}
+    if not lm_learned.LIVE.done:  # the first draw: the shipped numbers, and which they are
+        assert "measurement shipped with the adapter" in text
+        assert metrics["Verbatim recall"] == "40/40" and metrics["Reversed"] == "0/11"
+    assert lm_learned.LIVE.wait(120)
+    assert not lm_learned.LIVE.error, lm_learned.LIVE.error
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(c.value for c in at.caption)
+    assert "Measured live on this server" in text
+    metrics = {m.label: m.value for m in at.metric}
+    # The real evaluate on 5 questions: "What is the price of the Brightfield K210?" -> 44.
+    assert metrics["Verbatim recall"] == "2/2"
+    assert metrics["Reversed"] == "0/1"  # the reversal curse, measured
+    assert metrics["Invented answers"] == "1/1"  # a price for a product it never saw
+    shown = "\n".join(plain(m.value) for m in at.markdown)
+    for paper in ("ovadia2024", "berglund2023", "gekhman2024"):
+        assert f"/references#{paper}" in shown
+    assert "How much does the Brightfield K210 cost? → *44 euros.*" in shown

@@ -23,7 +23,7 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
-from brainlab.ui import lm_answer, lm_specialist, workspace
+from brainlab.ui import lm_answer, lm_learned, lm_specialist, workspace
 from brainlab.ui.context import locked
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
@@ -678,7 +678,18 @@ def stage(page: Lesson) -> None:
 
 # --------------------------------------------------------------------------- the tabs below
 
-TABS = ("prompt", "compare", "eval", "risks", "map", "chunks", "library", "retrain", "llm")
+TABS = (
+    "prompt",
+    "compare",
+    "eval",
+    "risks",
+    "map",
+    "chunks",
+    "library",
+    "retrain",
+    "learned",
+    "llm",
+)
 
 
 def tabs_below(
@@ -732,6 +743,9 @@ def tabs_below(
     if tabs["retrain"].open:
         with tabs["retrain"]:
             retrain_view(w)
+    if tabs["learned"].open:
+        with tabs["learned"]:
+            lm_learned.learned_view(w)
     if tabs["llm"].open:
         with tabs["llm"]:
             llm_panel(rt.build_prompt(question, hits))
