@@ -147,9 +147,12 @@ def _scores(w: Words) -> None:
                 total=live.total or "…",
                 seconds=time.monotonic() - live.started,
             )
-        else:
+        elif w.language == "en":
             line = _say(w, "not_started")
-        st.caption(_say(w, "shown_shipped", date=w.date(ship["date"])) + " " + line)
+        else:  # the Chinese lab does not load the English model: the shipped measurement
+            line = ""
+        shown = _say(w, "shown_shipped", date=w.date(ship["date"]))
+        st.caption(" ".join(x for x in (shown, line) if x))
         if live.thread is not None and not live.done:
             st.session_state["retrieval_learned_waiting"] = True
         elif st.session_state.pop("retrieval_learned_waiting", False):
