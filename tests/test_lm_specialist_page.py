@@ -126,3 +126,21 @@ def test_the_tab_shows_the_shipped_measurement_then_the_live_one(at, small_facts
     for paper in ("ovadia2024", "berglund2023", "gekhman2024"):
         assert f"/references#{paper}" in shown
     assert "How much does the Brightfield K210 cost? → *44 euros.*" in shown
+
+
+def test_an_adapter_removed_and_added_again_under_its_name_gets_no_old_answers(lm_model):
+    from brainlab import lm
+
+    q = "How much does the K210 kettle cost?"
+    shipped = lm.Adapter.read(lm_specialist.ADAPTER_DIR)
+    lm_model.add_adapter("_t_same_name", shipped)
+    first = lm_model.generate(q, 8, adapter="_t_same_name")
+    lm_model.remove_adapter("_t_same_name")
+    zero = lm.Adapter(shipped.config, {k: v * 0 for k, v in shipped.tensors.items()})
+    lm_model.add_adapter("_t_same_name", zero)  # the base model's behaviour, same name
+    try:
+        assert lm_model.cached(q, 8, "_t_same_name") is None
+        assert lm_model.generate(q, 8, adapter="_t_same_name") == lm_model.generate(q, 8)
+        assert first != lm_model.generate(q, 8)
+    finally:
+        lm_model.remove_adapter("_t_same_name")
