@@ -82,13 +82,13 @@ def notes(
 ) -> list[str]:
     """What is wrong with the fine-tune's ``text``, judged against today's ``library``:
     a product it never learned (it invents), a figure the page does not state (it
-    misremembers), or the old page's figure after the page changed (out of date)."""
-    trained = escape_markdown(w.date(brain.trained_on))
+    misremembers), or a figure it was trained on that the page no longer states (out of
+    date: the page changed since)."""
+    trained = escape_markdown(w.date(trained_on()))
     said = ra.figures(text)
     if recall.unknown:
         return [_say(w, "invents", asked=escape_markdown(recall.unknown), trained=trained)]
     today = {d.id: d for d in library}.get(recall.doc_id)
-    learned = {d.id: d for d in brain.docs}.get(recall.doc_id)
     if today is None or not said:
         return []
     now = ra._page_figures(f"{today.title} {today.text}")
@@ -96,23 +96,24 @@ def notes(
     if not wrong:
         return []
     shown = escape_markdown(", ".join(wrong))
-    if recall.stale_since:
-        # What it learned: the page of its training date and the adapter's own training
-        # answers about that page (content/lm_facts.toml).
-        old = _learned_figures(recall.doc_id)
-        if learned is not None:
-            old |= ra._page_figures(f"{learned.title} {learned.text}")
-        if all(f in old for f in wrong):
-            return [
-                _say(
-                    w,
-                    "stale",
-                    figures=shown,
-                    trained=trained,
-                    date=escape_markdown(w.date(recall.stale_since)),
-                )
-            ]
+    # What it learned: the adapter's own training answers about that page, and the page
+    # as the lab's training snapshot has it.
+    old = _learned_figures(recall.doc_id)
+    learned = {d.id: d for d in brain.docs}.get(recall.doc_id)
+    if learned is not None:
+        old |= ra._page_figures(f"{learned.title} {learned.text}")
+    if all(f in old for f in wrong):
+        changed = escape_markdown(w.date(today.updated)) if today.updated else "?"
+        return [_say(w, "stale", figures=shown, trained=trained, date=changed)]
     return [_say(w, "misremembers", figures=shown)]
+
+
+@functools.cache
+def trained_on() -> str:
+    """The date the shipped adapter was trained (its training.json)."""
+    import json
+
+    return json.loads((ADAPTER_DIR / "training.json").read_text("utf-8"))["date"]
 
 
 @functools.cache
@@ -141,7 +142,7 @@ def box(
             *(
                 [f":small[:orange[{n}]]" for n in found]
                 if found
-                else [_small(view.brain_note(brain.trained_on, w))]
+                else [_small(view.brain_note(trained_on(), w))]
             ),
             _small(_say(w, "label")),
         ]

@@ -79,7 +79,8 @@ def test_ask_and_edit_show_their_result_in_view(browser, app_url):
     for what, locator in stage(page).items():
         assert_in_viewport(page, locator, what)
     assert "[1] Returns policy" in page.locator(".st-key-retrieval_hits").inner_text()
-    assert "14 days" in page.locator(".st-key-retrieval_brain_answer").inner_text()
+    # The real fine-tune answers (SmolLM2 + the shipped adapter): the policy it was trained on.
+    assert "30 days" in page.locator(".st-key-retrieval_brain_answer").inner_text()
 
     # Edit the kettle's price in the panel beside the answers, save: the library's answer
     # changes in view, the specialist's does not.
@@ -101,7 +102,9 @@ def test_ask_and_edit_show_their_result_in_view(browser, app_url):
     assert scrolled(page) == 0
     assert_in_viewport(page, answer, "the library's new answer")
     assert_in_viewport(page, page.locator(".st-key-retrieval_brain_answer"), "the specialist")
-    assert "39 euros" in page.locator(".st-key-retrieval_brain_answer").inner_text()
+    # The weights did not change: it still says what it learned, and the box says so.
+    specialist = page.locator(".st-key-retrieval_brain_answer").inner_text()
+    assert "44 euros" in specialist and "Out of date" in specialist
     assert "Saved" in panel.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "retrieval_lab-after-edit-light-1280.png"))
     assert_clean(visit)
