@@ -251,14 +251,24 @@ def notes(result: Check, pages: int, w: Words) -> list[str]:
     return out
 
 
-def box(text: str, result: Check, grounded: rt.Answer, pages: int, w: Words) -> str:
+def box(
+    text: str,
+    result: Check,
+    grounded: rt.Answer,
+    pages: int,
+    w: Words,
+    page_notes: Sequence[str] = (),
+) -> str:
     """The library's box when the model wrote the answer, as one paragraph (the stage has
-    no line to spare): its name and the answer, then in small print what is wrong with it
-    and the extractive answer as the check (Markdown)."""
+    no line to spare): its name and the answer, then in small print what is wrong with it,
+    the extractive answer as the check, and the warnings about the fetched pages that go
+    with it (``page_notes``: another product's page left out, pages that disagree)."""
     from brainlab.retrieval_view import say
 
     shown = escape(tidy(text)) or say(w, "generated", "empty")
     flags = " ".join(notes(result, pages, w))
     check = say(w, "generated", "checked", answer=escape(grounded.text))
     small = f":orange[{flags}] {check}" if flags else check
+    if page_notes:
+        small += " " + " ".join(f":orange[{n}]" for n in page_notes)
     return f"**{say(w, 'generated', 'gen_title')}** {shown} :small[{small}]"

@@ -7,6 +7,7 @@ model; the Chinese lab keeps the extractive answer and says why."""
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 
 import pytest
@@ -69,6 +70,8 @@ def test_a_grounded_question_gets_a_generated_answer_that_cites_its_page(at, sma
         assert "⚠ Cites no page." in box
     # The extractive answer stays beside it as the check, and the model is named honestly.
     assert "The pages say: Price: 59 euros. [2]" in box
+    # The warnings about the fetched pages stay: the K210's page ranks first, for the K220.
+    assert "⚠ Left out [1]: about K210, not K220." in box
     assert box.startswith("**The super library:** ")
     # Under the stage, the honest label, with "Read more" behind it.
     label = [e for e in at.expander if "135 M-parameter model" in e.label]
@@ -119,5 +122,28 @@ def test_the_chinese_lab_keeps_the_extractive_answer_and_says_why(generated_answ
     app = run_page("retrieval_lab", timeout=TIMEOUT, query={"lang": "zh"})
     assert not app.exception, app.exception
     shown = "\n".join(e.value for e in app.info)
-    assert "只读得懂英文" in shown
-    assert "Checked against" not in shown
+    assert "超级图书馆：附出处的回答" in shown and "页面上说" not in shown  # extractive
+    # Right under the stage, the honest note of why.
+    assert [e for e in app.expander if "只读得懂英文" in e.label]
+
+
+def test_while_the_model_loads_the_extractive_answer_and_a_progress_line_show(monkeypatch):
+    # A load that is running (held open by the test): the lab must not wait for it.
+    from brainlab.preload import Loader, Step
+
+    release = threading.Event()
+    loading = Loader([Step("lm_import", lambda _: release.wait(60), 10.0)], name="test-lm")
+    loading.start()
+    monkeypatch.setattr(lm_answer, "_loader", lambda: loading)
+    lm_answer.enable()
+    try:
+        app = run_page("retrieval_lab", timeout=TIMEOUT)
+        assert not app.exception, app.exception
+        box = rag_answer(app)
+        assert "Price: 44 euros. [1]" in box  # the extractive answer, until the model is in
+        assert "Loading the small language model that will write this answer" in box
+        assert "The pages say" not in box
+        assert loading.runs == 1 and not loading.done  # one load, still running
+    finally:
+        lm_answer.disable()
+        release.set()

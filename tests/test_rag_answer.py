@@ -167,3 +167,10 @@ def test_an_answer_that_is_only_a_page_number_is_hollow():
         result.text, result, grounded(), len(HITS), Words("technical")
     )
     assert not ra.check("It is the K220 [2].", HITS, grounded(), "Which is glass?").hollow
+
+
+def test_the_warnings_about_the_fetched_pages_go_with_the_generated_answer():
+    result = ra.check("It costs 59 euros [2].", HITS, grounded(), QUESTION)
+    note = "⚠ Left out \\[1\\]: about K210, not K220."
+    box = ra.box(result.text, result, grounded(), len(HITS), Words("technical"), [note])
+    assert box.endswith(f":orange[{note}]]")

@@ -77,7 +77,9 @@ def library_box(
     """Draw the library's blue box: generated when the model is ready, else extractive."""
     extractive = view.library_box(shown, w)
     if w.language != "en":
-        st.info(extractive + "  \n" + _small(_say(w, "english_only")), icon=ICON)
+        # The extractive answer, as before (the stage has no line to spare); why it is not
+        # generated here is the label right under the stage (read_more).
+        st.info(extractive, icon=ICON)
         return
     if not _ENABLED:
         st.info(extractive, icon=ICON)
@@ -97,13 +99,19 @@ def library_box(
     if loader.progress().state == "failed":
         st.info(extractive + "  \n" + _small(_say(w, "failed")), icon=ICON)
         return
-    generated(question, hits, grounded, w)
+    generated(question, hits, grounded, w, shown.notes)
 
 
 ICON = ":material/local_library:"
 
 
-def generated(question: str, hits: Sequence[rt.Hit], grounded: rt.Answer, w: Words) -> str:
+def generated(
+    question: str,
+    hits: Sequence[rt.Hit],
+    grounded: rt.Answer,
+    w: Words,
+    page_notes: Sequence[str] = (),
+) -> str:
     """The model's answer to the lab's prompt: streamed the first time, then checked and
     drawn whole (from :func:`cached` on every later rerun). Returns the answer."""
     prompt = rt.build_prompt(question, hits)
@@ -120,7 +128,7 @@ def generated(question: str, hits: Sequence[rt.Hit], grounded: rt.Answer, w: Wor
         text = "".join(written).strip()
         _remember(prompt, text)
     result = ra.check(text, hits, grounded, question)
-    slot.info(ra.box(text, result, grounded, len(hits), w), icon=ICON)
+    slot.info(ra.box(text, result, grounded, len(hits), w, page_notes), icon=ICON)
     return text
 
 
@@ -188,5 +196,8 @@ def _waiting(extractive: str, w: Words) -> None:
 def read_more(w: Words) -> None:
     """The honest label of the model that writes the library's answer, with "Read more"
     behind it: what it is, how small, how it fails, and how the page checks it."""
-    with st.expander(_say(w, "label"), icon=":material/info:"):
+    # In Chinese the label says why the answer is copied from the pages: the model reads
+    # English only in practice.
+    label = _say(w, "label") if w.language == "en" else _say(w, "english_only")
+    with st.expander(label, icon=":material/info:"):
         st.markdown(_say(w, "more", tokens=ra.MAX_NEW_TOKENS))

@@ -141,6 +141,11 @@ def test_retrieval_lab_view_travels_in_its_link(browser, app_url):
         },
     )
     wait_idle(page)
+    # The library's answer as the small language model writes it (it loads in the
+    # background from the first visit): the same text must come back with the link.
+    generated = page.locator(".st-key-retrieval_rag_answer").filter(has_text="The pages say")
+    generated.wait_for(timeout=MODEL_TIMEOUT)
+    wait_idle(page)
     hits = box_text(page, "retrieval_hits")
     assert hits != hits_before  # the view is not the default one
     answer = box_text(page, "retrieval_rag_answer")
@@ -151,6 +156,9 @@ def test_retrieval_lab_view_travels_in_its_link(browser, app_url):
 
     visit, page = open_view(browser, link, theme="dark")
     page.locator(".st-key-retrieval_risk_answer").wait_for(timeout=MODEL_TIMEOUT)
+    page.locator(".st-key-retrieval_rag_answer").filter(has_text="The pages say").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
     wait_idle(page)
     assert chosen(page, "retrieval_method") == ["Words"]
     assert slider_value(page, "retrieval_top_k") == "4"
