@@ -155,10 +155,9 @@ def specialist_box(
     """Draw the specialist's orange box: the real fine-tune's answer when the model is
     ready, else the stand-in's (with the load's progress, or why)."""
     standin = view.brain_box(recall, brain, w)
-    if w.language != "en":
-        st.warning(standin + "  \n" + _small(_say(w, "english_only")), icon=ICON)
-        return
-    if not _ENABLED or not question.strip():
+    # The Chinese lab: the stand-in, as before (the stage has no line to spare); why is
+    # said in the label right under the stage (brainlab/ui/lm_answer.py, read_more).
+    if w.language != "en" or not _ENABLED or not question.strip():
         st.warning(standin, icon=ICON)
         return
     lm_answer._start_load()
