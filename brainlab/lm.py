@@ -22,6 +22,7 @@ This module imports nothing heavy at import time and never imports streamlit.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import threading
@@ -135,6 +136,9 @@ class LanguageModel:
         self.tokenizer = tokenizer
         self.lock = FairLock()
         self._versions: dict[str, int] = {}
+        # Versions never repeat, even for a name removed and added again: the answer
+        # cache is keyed by (name, version), and a new adapter must not get old answers.
+        self._next_version = itertools.count(1)
         self._cache: OrderedDict[tuple[str, str, int, int], str] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._peft: Any = None
@@ -187,7 +191,7 @@ class LanguageModel:
             if missing:
                 raise ValueError(f"adapter {name!r} has tensors the model lacks: {missing[:3]}")
             self._peft.eval()
-            self._versions[name] = self._versions.get(name, 0) + 1
+            self._versions[name] = next(self._next_version)
 
     def remove_adapter(self, name: str) -> None:
         """Remove the adapter ``name`` (no error if there is none)."""
@@ -237,7 +241,7 @@ class LanguageModel:
         """Adapter ``name``'s tensors changed in place: its cached answers no longer hold."""
         with self._cache_lock:
             if name in self._versions:
-                self._versions[name] += 1
+                self._versions[name] = next(self._next_version)
 
     def selected(self, adapter: str | None) -> tuple[Any, Any]:
         """The network to run for ``adapter`` and a context that selects it.

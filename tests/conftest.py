@@ -29,6 +29,12 @@ from brainlab.ui import lm_answer  # noqa: E402
 
 lm_answer.disable()
 
+# Likewise the specialist's orange box: the stand-in unless a test turns the fine-tune on
+# (tests/test_lm_specialist_page.py).
+from brainlab.ui import lm_specialist  # noqa: E402
+
+lm_specialist.disable()
+
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:

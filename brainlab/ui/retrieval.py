@@ -23,7 +23,7 @@ from brainlab import retrieval as rt
 from brainlab import retrieval_view as view
 from brainlab.content import Lesson
 from brainlab.embeddings import MAX_WORD_PIECES, shared_encoder
-from brainlab.ui import lm_answer, workspace
+from brainlab.ui import lm_answer, lm_learned, lm_specialist, workspace
 from brainlab.ui.context import locked
 from brainlab.ui.context import words as reader_words
 from brainlab.ui.stage import stepper
@@ -453,13 +453,14 @@ def answers(question: str, hits: list[rt.Hit], settings: Settings, w: Words) -> 
         # the extractive answer until then, and beside it as the check.
         lm_answer.library_box(question, hits, answer, shown, w)
     with st.container(key="retrieval_brain_answer"):
-        st.warning(
-            view.brain_box(
-                current.brain.recall(question, settings.min_sim, library=current.library),
-                current.brain,
-                w,
-            ),
-            icon=":material/psychology:",
+        # Written by the real fine-tune (SmolLM2 + the shipped LoRA adapter) once the model
+        # has loaded (brainlab/ui/lm_specialist.py); the frozen stand-in until then.
+        lm_specialist.specialist_box(
+            question,
+            current.brain.recall(question, settings.min_sim, library=current.library),
+            current.brain,
+            current.library,
+            w,
         )
     show_notices("answer")
     return answer
@@ -677,7 +678,18 @@ def stage(page: Lesson) -> None:
 
 # --------------------------------------------------------------------------- the tabs below
 
-TABS = ("prompt", "compare", "eval", "risks", "map", "chunks", "library", "retrain", "llm")
+TABS = (
+    "prompt",
+    "compare",
+    "eval",
+    "risks",
+    "map",
+    "chunks",
+    "library",
+    "retrain",
+    "learned",
+    "llm",
+)
 
 
 def tabs_below(
@@ -731,6 +743,9 @@ def tabs_below(
     if tabs["retrain"].open:
         with tabs["retrain"]:
             retrain_view(w)
+    if tabs["learned"].open:
+        with tabs["learned"]:
+            lm_learned.learned_view(w)
     if tabs["llm"].open:
         with tabs["llm"]:
             llm_panel(rt.build_prompt(question, hits))

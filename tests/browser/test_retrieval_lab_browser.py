@@ -79,12 +79,19 @@ def test_ask_and_edit_show_their_result_in_view(browser, app_url):
     for what, locator in stage(page).items():
         assert_in_viewport(page, locator, what)
     assert "[1] Returns policy" in page.locator(".st-key-retrieval_hits").inner_text()
-    assert "14 days" in page.locator(".st-key-retrieval_brain_answer").inner_text()
+    # The real fine-tune answers (SmolLM2 + the shipped adapter): the policy it was trained on.
+    assert "30 days" in page.locator(".st-key-retrieval_brain_answer").inner_text()
 
     # Edit the kettle's price in the panel beside the answers, save: the library's answer
     # changes in view, the specialist's does not.
     ask(page, "How much does the K210 kettle cost?", "44 euros")
+    # The real answers arrive once the small model has loaded (a rerun): wait for the
+    # specialist's, so the panel is not read in the middle of that rerun.
+    page.locator(".st-key-retrieval_brain_answer").filter(has_text="SmolLM2").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
     main(page).get_by_role("tab", name="Edit the library").click()
+    wait_idle(page)
     panel = page.locator(".st-key-retrieval_edit")
     text = panel.locator("textarea")
     assert_in_viewport(page, text, "the text box")
@@ -101,7 +108,9 @@ def test_ask_and_edit_show_their_result_in_view(browser, app_url):
     assert scrolled(page) == 0
     assert_in_viewport(page, answer, "the library's new answer")
     assert_in_viewport(page, page.locator(".st-key-retrieval_brain_answer"), "the specialist")
-    assert "39 euros" in page.locator(".st-key-retrieval_brain_answer").inner_text()
+    # The weights did not change: it still says what it learned, and the box says so.
+    specialist = page.locator(".st-key-retrieval_brain_answer").inner_text()
+    assert "44 euros" in specialist and "Out of date" in specialist
     assert "Saved" in panel.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "retrieval_lab-after-edit-light-1280.png"))
     assert_clean(visit)
