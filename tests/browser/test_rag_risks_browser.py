@@ -28,7 +28,9 @@ def test_each_risk_case_shows_its_answer_beside_the_picker(browser, app_url):
         picker.get_by_text(title, exact=True).click()
         page.locator(".st-key-retrieval_risk_answer").filter(has_text=expect).wait_for()
         wait_idle(page)
-        picker.scroll_into_view_if_needed()
+        # Picker and answer on one screen: scrolled so that the answer's foot is in view
+        # (the stage above grew by the small model's label), the picker must still be too.
+        answer.scroll_into_view_if_needed()
         assert_in_viewport(page, picker, "the case picker")
         assert_in_viewport(page, answer, f"the answer of {title!r}")
         page.screenshot(path=str(SCREENSHOTS / f"retrieval_lab-risks-{n}-light-1280.png"))

@@ -57,6 +57,11 @@ def open_lab(browser, app_url, *, theme: str = "light", width: int = DESKTOP):
     page.locator(".st-key-retrieval_rag_answer").filter(has_text="The pages say").wait_for(
         timeout=MODEL_TIMEOUT
     )
+    # ...and the specialist's box from the real fine-tune (its adapter is added after the
+    # model loads): the stage's final height, before anything below it is measured.
+    page.locator(".st-key-retrieval_brain_answer").filter(has_text="135 M parameters").wait_for(
+        timeout=MODEL_TIMEOUT
+    )
     wait_idle(page)
     return visit
 
