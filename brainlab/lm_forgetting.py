@@ -286,6 +286,18 @@ def curve_figure(
 # --------------------------------------------------------------------------- the live run
 
 
+def point(step: int, old: Any, new: Any) -> dict[str, Any]:
+    """One checkpoint of the experiment as forgetting.json stores it: the old and the new
+    facts' :class:`brainlab.lm_train.Score` at ``step`` (fractions to 6 decimals)."""
+    return {
+        "step": step,
+        "old": round(old.fraction, 6),
+        "new": round(new.fraction, 6),
+        "old_count": old.count,
+        "new_count": new.count,
+    }
+
+
 def live_experiment(
     progress: Callable[[float], None],
     *,
@@ -340,15 +352,7 @@ def live_experiment(
                 return
             old = _ask(model, name, facts, "recall", advance)
             new = _ask(model, name, facts, "new", advance)
-            points.append(
-                {
-                    "step": step,
-                    "old": round(old.fraction, 6),
-                    "new": round(new.fraction, 6),
-                    "old_count": old.count,
-                    "new_count": new.count,
-                }
-            )
+            points.append(point(step, old, new))
             last_answers[label] = {a.question: a.answer for a in old.answers}
             last_answers[label + "_ok"] = {a.question: str(a.ok) for a in old.answers}
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from brainlab import lm, lm_train  # noqa: E402
+from brainlab import lm, lm_forgetting, lm_train  # noqa: E402
 
 SEED = 0
 STEPS = 100
@@ -130,15 +130,7 @@ def forgetting(model: lm.LanguageModel, start: lm.Adapter, out: Path = OUT) -> d
                 model, name, facts, measures=("recall", "new"), max_new_tokens=CHECK_TOKENS
             )
             old, new = scores.measures["recall"], scores.measures["new"]
-            points.append(
-                {
-                    "step": step,
-                    "old": round(old.fraction, 6),
-                    "new": round(new.fraction, 6),
-                    "old_count": old.count,
-                    "new_count": new.count,
-                }
-            )
+            points.append(lm_forgetting.point(step, old, new))
             print(f"{label} step {step}: old {old.count}/{old.total}, new {new.count}/{new.total}")
 
         result = lm_train.train(

@@ -58,10 +58,6 @@ def _say(w: Words, key: str, **values) -> str:
     return view.say(w, "specialist", key, **values)
 
 
-def _small(text: str) -> str:
-    return f":small[{text}]"
-
-
 def shipped(model) -> str:
     """The name of the shipped specialist adapter on ``model``, added once per process."""
     with _ADD_LOCK:
@@ -142,9 +138,9 @@ def box(
             *(
                 [f":small[:orange[{n}]]" for n in found]
                 if found
-                else [_small(view.brain_note(trained_on(), w))]
+                else [lm_answer._small(view.brain_note(trained_on(), w))]
             ),
-            _small(_say(w, "label")),
+            lm_answer._small(_say(w, "label")),
         ]
     )
 
@@ -169,7 +165,7 @@ def specialist_box(
             st.warning(standin, icon=ICON)
         return
     if loader.progress().state == "failed":
-        st.warning(standin + "  \n" + _small(_say(w, "failed")), icon=ICON)
+        st.warning(standin + "  \n" + lm_answer._small(_say(w, "failed")), icon=ICON)
         return
     model = loader.result()
     text = answer(model, question, shipped(model))
@@ -186,4 +182,5 @@ def _waiting(standin: str, w: Words) -> None:
         st.session_state["retrieval_specialist_waiting"] = False
         st.rerun()
     st.session_state["retrieval_specialist_waiting"] = not loader.done
-    st.warning(standin + "  \n" + _small(_say(w, "loading", seconds=p.elapsed)), icon=ICON)
+    loading = lm_answer._small(_say(w, "loading", seconds=p.elapsed))
+    st.warning(standin + "  \n" + loading, icon=ICON)
